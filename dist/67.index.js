@@ -1,0 +1,157 @@
+export const id = 67;
+export const ids = [67];
+export const modules = {
+
+/***/ 76067:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   runtimePresent: () => (/* binding */ runtimePresent),
+/* harmony export */   uploadSnapshots: () => (/* binding */ uploadSnapshots)
+/* harmony export */ });
+/* unused harmony export UploadError */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Uploads the snapshots of this run as a workflow artifact.
+ *
+ * This is the only importer of `@actions/artifact`, and it imports it dynamically: the library
+ * is ESM-only and heavy (Azure SDK, Octokit, protobuf), so a run that does not upload never
+ * loads it, and ncc puts it in a chunk of its own.
+ *
+ * The library reads its configuration from `process.env` itself (ACTIONS_RUNTIME_TOKEN,
+ * ACTIONS_RESULTS_URL, GITHUB_SERVER_URL, GITHUB_RETENTION_DAYS); `UploadRequest.env` serves
+ * only to check the runtime, build the artifact URL and name the job in errors, so it must
+ * agree with `process.env` on the runtime variables (checked below).
+ */
+
+/** Every failure of the upload phase; the message is meant for the user as is. */
+class UploadError extends Error {
+    name = 'UploadError';
+}
+const RUNTIME_VARS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
+/** True when the Actions runtime that artifact uploads need is present (as on a runner). */
+function runtimePresent(env) {
+    return RUNTIME_VARS.every((key) => Boolean(env[key]));
+}
+/**
+ * Uploads `req.files` as one zip artifact and returns its id, its URL in the run's page and the
+ * zip's digest. Throws `UploadError` for every failure; a name already used in this run gets a
+ * message with both ways out.
+ */
+async function uploadSnapshots(req) {
+    checkRequest(req);
+    const files = await regularFiles(req.files);
+    if (files.length === 0) {
+        throw new UploadError(`artifact "${req.name}": no regular files to upload under ${req.rootDirectory}`);
+    }
+    let mod;
+    try {
+        mod = await __webpack_require__.e(/* import() */ 584).then(__webpack_require__.bind(__webpack_require__, 20584));
+    }
+    catch (err) {
+        throw new UploadError(`could not load @actions/artifact: ${messageOf(err)}`);
+    }
+    const client = new mod.DefaultArtifactClient();
+    if (req.overwrite) {
+        try {
+            await client.deleteArtifact(req.name);
+        }
+        catch (err) {
+            // Nothing to replace is the common case of a first run, not a failure.
+            if (!(err instanceof mod.ArtifactNotFoundError)) {
+                throw new UploadError(`overwrite: could not delete the earlier artifact "${req.name}": ${messageOf(err)}`);
+            }
+        }
+    }
+    let id;
+    let digest;
+    try {
+        const res = await client.uploadArtifact(req.name, files, req.rootDirectory, {
+            retentionDays: req.retentionDays,
+            compressionLevel: req.compressionLevel,
+        });
+        id = res.id;
+        digest = res.digest;
+    }
+    catch (err) {
+        throw translate(err, req);
+    }
+    if (id === undefined || digest === undefined) {
+        throw new UploadError(`artifact "${req.name}": the upload returned no ${id === undefined ? 'id' : 'digest'}`);
+    }
+    return { id: String(id), url: artifactUrl(req.env, id), digest };
+}
+function checkRequest(req) {
+    if (!runtimePresent(req.env)) {
+        throw new UploadError('upload needs the GitHub Actions runtime, but ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL ' +
+            'is unset: run this step on a GitHub runner, or set `upload: false`');
+    }
+    for (const key of RUNTIME_VARS) {
+        if (req.env[key] !== process.env[key]) {
+            // The library reads process.env; a differing req.env would upload somewhere else than
+            // the URL we report points to.
+            throw new UploadError(`${key} in the upload request differs from process.env`);
+        }
+    }
+    for (const key of ['GITHUB_REPOSITORY', 'GITHUB_RUN_ID']) {
+        if (!req.env[key]) {
+            throw new UploadError(`upload needs ${key} to build the artifact URL, but it is unset`);
+        }
+    }
+    const { retentionDays: days, compressionLevel: level } = req;
+    if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 90)) {
+        throw new UploadError(`retention-days: ${days} is not accepted; use an integer 1..90`);
+    }
+    if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
+        throw new UploadError(`compression-level: ${level} is not accepted; use an integer 0..9`);
+    }
+}
+/**
+ * Keeps regular files only, in the given order. The library turns a directory into a zero-byte
+ * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact.
+ */
+async function regularFiles(paths) {
+    const kept = [];
+    for (const path of paths) {
+        let isFile;
+        try {
+            isFile = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(path)).isFile();
+        }
+        catch (err) {
+            throw new UploadError(`file to upload is missing: ${path} (${messageOf(err)})`);
+        }
+        if (isFile)
+            kept.push(path);
+    }
+    return kept;
+}
+/**
+ * The service reports a name clash only through the HTTP status in the client's error text:
+ * "Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: …".
+ */
+function translate(err, req) {
+    const message = messageOf(err);
+    if (/\(409\)/.test(message)) {
+        const job = req.env.GITHUB_JOB ? `job "${req.env.GITHUB_JOB}"` : 'this job';
+        return new UploadError(`artifact-name "${req.name}" is already used by an artifact of this run, so ${job} ` +
+            'cannot upload it. Either give each job its own name, e.g. ' +
+            `\`artifact-name: ${req.name}-\${{ github.job }}\`, or set \`overwrite: true\` to ` +
+            `replace the earlier artifact. (${message})`);
+    }
+    return new UploadError(`artifact "${req.name}" upload failed: ${message}`);
+}
+function artifactUrl(env, id) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
+}
+function messageOf(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=67.index.js.map

@@ -1,0 +1,132 @@
+/**
+ * Annotations. GitHub shows at most 10 errors and 10 warnings per step, and the step's own
+ * failure message is one of the 10 errors: so at most 9 sensor errors (the 9th folding the rest
+ * when more failed) and at most 10 warnings (the 10th folding the rest). What to emit is a pure
+ * plan; emitting it goes through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
+ * properties), so no sensor text can bend the command line.
+ */
+import { isAbsolute, relative, sep } from 'node:path'
+import * as core from '@actions/core'
+import { isFailure, type SenseResult, type SenseWarning } from '../sense/types.js'
+import { neutralise } from './log.js'
+
+export interface Annotation {
+  title: string
+  message: string
+  file?: string
+}
+
+export interface AnnotationPlan {
+  errors: Annotation[]
+  warnings: Annotation[]
+}
+
+/** Sensor errors shown; one more would push the step's failure message out of view. */
+export const MAX_ERROR_ANNOTATIONS = 9
+/** Warnings shown per step by GitHub. */
+export const MAX_WARNING_ANNOTATIONS = 10
+/** The folded annotation lists names up to about this many characters. */
+const FOLD_MESSAGE_CHARS = 1000
+
+/**
+ * `file` for an annotation: relative to the workspace, forward slashes. A path outside the
+ * workspace cannot point at a file GitHub shows, so it gives no `file` at all.
+ */
+export function workspaceRelative(path: string | undefined, workspace: string): string | undefined {
+  if (!path) return undefined
+  const rel = relative(workspace, path)
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined
+  return sep === '\\' ? rel.split(sep).join('/') : rel
+}
+
+/** Joins items with `, ` up to `max` characters, then ` …`. */
+function listTruncated(items: string[], max: number): string {
+  let out = ''
+  for (const item of items) {
+    const next = out === '' ? item : `${out}, ${item}`
+    if (next.length > max) return out === '' ? `${item.slice(0, max)}…` : `${out}, …`
+    out = next
+  }
+  return out
+}
+
+/**
+ * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
+ * are; the text is neutralised all the same, at the cost of one invisible character.
+ */
+function withFile(a: Annotation, file: string | undefined): Annotation {
+  const safe = { title: neutralise(a.title), message: neutralise(a.message) }
+  return file === undefined ? safe : { ...safe, file }
+}
+
+/** Pure: which annotations to emit for this result. */
+export function planAnnotations(result: SenseResult, workspace: string): AnnotationPlan {
+  const failed = result.entries.filter((e) => isFailure(e.status))
+  const errors: Annotation[] = []
+  const namedErrors =
+    failed.length > MAX_ERROR_ANNOTATIONS ? failed.slice(0, MAX_ERROR_ANNOTATIONS - 1) : failed
+  for (const e of namedErrors) {
+    const stderr = e.stderrTail.replace(/\s+$/, '')
+    const message = stderr !== '' ? stderr : e.message !== '' ? e.message : `status ${e.status}`
+    errors.push(
+      withFile(
+        { title: `${e.name}: ${e.status}`, message },
+        workspaceRelative(e.scriptPath, workspace),
+      ),
+    )
+  }
+  if (failed.length > namedErrors.length) {
+    const rest = failed.slice(namedErrors.length)
+    errors.push(
+      withFile(
+        {
+          title: `… and ${rest.length} more sensors failed`,
+          message: listTruncated(
+            rest.map((e) => `${e.name} (${e.status})`),
+            FOLD_MESSAGE_CHARS,
+          ),
+        },
+        undefined,
+      ),
+    )
+  }
+
+  const warnings: Annotation[] = []
+  const all = result.warnings
+  const namedWarnings: SenseWarning[] =
+    all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all
+  for (const w of namedWarnings) {
+    warnings.push(
+      withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)),
+    )
+  }
+  if (all.length > namedWarnings.length) {
+    const rest = all.slice(namedWarnings.length)
+    const byCode = new Map<string, number>()
+    for (const w of rest) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1)
+    const counts = [...byCode].map(([code, n]) => `${code}: ${n}`).join(', ')
+    warnings.push(
+      withFile(
+        {
+          title: `… and ${rest.length} more warnings`,
+          message: `${counts}. ${listTruncated(
+            rest.map((w) => w.title),
+            FOLD_MESSAGE_CHARS,
+          )}`,
+        },
+        undefined,
+      ),
+    )
+  }
+  return { errors, warnings }
+}
+
+/** Emits the plan: core.error / core.warning with {title, file}; core does all escaping. */
+export function emitAnnotations(plan: AnnotationPlan): void {
+  for (const a of plan.errors) core.error(a.message, props(a))
+  for (const a of plan.warnings) core.warning(a.message, props(a))
+}
+
+function props(a: Annotation): core.AnnotationProperties {
+  return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file }
+}

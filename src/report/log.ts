@@ -1,0 +1,79 @@
+/**
+ * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
+ * (leading whitespace allowed) and the legacy `##[name]` anywhere in a line. Text a sensor wrote
+ * must trigger neither, so it is printed only between `::stop-commands::<token>` and `::<token>::`
+ * (the runner then ignores `::` commands until it sees the token) with every `##[` broken by a
+ * zero-width space. The token is random per call, so the text cannot end the guard early.
+ * Lines the action composes itself start with a status word, never `::`, and have `##[` broken
+ * too, since sensor names and messages appear in them.
+ */
+import { randomUUID } from 'node:crypto'
+import * as core from '@actions/core'
+import { isFailure, type SenseResult } from '../sense/types.js'
+import { formatDuration, sensorEntries, verdict } from './summary.js'
+
+/** Past this many failed sensors the log points at the `.err` files instead of printing more. */
+export const MAX_STDERR_IN_LOG = 50
+/** Failed sensors named in the summary line; the rest are counted. */
+const MAX_NAMES_IN_LINE = 20
+
+/** `##[` → `##\u200b[`: the zero-width space sits before every `[` that followed `##`. */
+export function neutralise(line: string): string {
+  return line.replace(/##\[/g, '##\u200b[')
+}
+
+/**
+ * Prints text a sensor produced (stderr, excerpts) so that it can issue no workflow command.
+ * Lines are split as the runner splits them (LF, CRLF or a lone CR); a trailing newline adds no
+ * empty line, and empty text prints nothing.
+ */
+export function logUntrusted(text: string, write: (line: string) => void = core.info): void {
+  if (text === '') return
+  const token = randomUUID()
+  write(`::stop-commands::${token}`)
+  for (const line of text.replace(/(\r\n|\r|\n)$/, '').split(/\r\n|\r|\n/)) {
+    write(neutralise(line))
+  }
+  write(`::${token}::`)
+}
+
+/**
+ * One line per entry (status, snapshot name, duration, and the message of a failure) inside a
+ * group, one summary line, then the stderr tail of failed sensors through logUntrusted.
+ */
+export function logResult(result: SenseResult): void {
+  const sensors = sensorEntries(result)
+  const probes = result.entries.length - sensors.length
+  core.startGroup(`looop sense: ${sensors.length} sensors, ${probes} probes`)
+  const width = Math.max(0, ...result.entries.map((e) => e.status.length))
+  for (const e of result.entries) {
+    const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : ''
+    const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`
+    core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+  }
+  core.endGroup()
+
+  const failed = sensors.filter((e) => isFailure(e.status))
+  let line = verdict(result)
+  if (failed.length === 0) {
+    line += ` in ${formatDuration(result.durationMs)}`
+  } else {
+    const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`)
+    if (failed.length > named.length) named.push(`… and ${failed.length - named.length} more`)
+    line += `: ${named.join(', ')}`
+  }
+  if (result.cancelled) line += ' (run cancelled)'
+  core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+
+  const withStderr = failed.filter((e) => e.stderrTail !== '')
+  for (const e of withStderr.slice(0, MAX_STDERR_IN_LOG)) {
+    core.info(neutralise(`stderr of ${e.name} (${e.status}), last lines:`.replace(/[\r\n]+/g, ' ')))
+    logUntrusted(e.stderrTail)
+  }
+  if (withStderr.length > MAX_STDERR_IN_LOG) {
+    const line =
+      `stderr of ${withStderr.length - MAX_STDERR_IN_LOG} more failed sensors is in their .err ` +
+      `files in ${result.snapshotsDir}`
+    core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+  }
+}

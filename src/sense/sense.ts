@@ -1,0 +1,270 @@
+/**
+ * One sense beat: discover → prepare the folder → run sensors (bounded concurrency) and probes →
+ * publish snapshots → world hash → index.json. Failures are data: whatever a sensor does, the
+ * beat completes and every other sensor's snapshot is written.
+ *
+ * Results never depend on the order in which sensors finish: each sensor owns its own files,
+ * entries are sorted by name, and the hash sorts by file name.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { discoverSensors } from './discover.js'
+import { sensorEnv } from './env.js'
+import { snapshotBytes, stderrTail } from './outcome.js'
+import { type ProbeName, runProbe } from './probes.js'
+import { runSensor } from './run-sensor.js'
+import { INDEX_FILE, prepareDirectory, publish, remove } from './snapshots.js'
+import {
+  type Entry,
+  Kind,
+  type SenseResult,
+  type SenseWarning,
+  type SensorOutcome,
+  type SensorScript,
+  Status,
+  WarningCode,
+} from './types.js'
+import { signalSha256, worldHash } from './world-hash.js'
+
+export interface SenseOptions {
+  /** Glob patterns, relative to workingDirectory. */
+  patterns: string[]
+  workingDirectory: string
+  snapshotsDir: string
+  /** 0 = no limit. */
+  timeoutMs: number
+  /** Resolved cap (1..64 MiB). */
+  maxBytes: number
+  /** Sensors running at once; Infinity = all. */
+  concurrency: number
+  probes: ProbeName[]
+  /** The step's environment; sensors get a sanitized copy. */
+  env: NodeJS.ProcessEnv
+  /** Fired on SIGINT/SIGTERM: running sensors are killed and marked `cancelled`. */
+  signal?: AbortSignal
+  platform?: NodeJS.Platform
+  /** Recorded as index.json's `settings`. */
+  settings?: Record<string, unknown>
+}
+
+/** What a sensor or probe run leaves before the hash and the index are computed. */
+interface Produced {
+  entry: Entry
+  /** Snapshot file name and bytes; absent when no snapshot was written (`cancelled`). */
+  snapshot?: { fileName: string; bytes: Buffer }
+  /** A sensor's kept stderr, published as its `.err` file when non-empty. */
+  stderr?: Buffer
+}
+
+export async function sense(options: SenseOptions): Promise<SenseResult> {
+  const started = new Date()
+  const platform = options.platform ?? process.platform
+  const scripts = await discoverSensors(options.patterns, options.workingDirectory)
+
+  const keep = new Set<string>([INDEX_FILE])
+  for (const s of scripts) keep.add(`${s.snapshotName}.json`).add(`${s.snapshotName}.err`)
+  for (const p of options.probes) keep.add(`sys-${p}.json`)
+  await prepareDirectory(options.snapshotsDir, keep)
+
+  const warnings: SenseWarning[] = []
+  // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
+  if (platform !== 'win32') {
+    for (const s of scripts.filter((x) => !x.executable)) {
+      const rel = path.relative(options.workingDirectory, s.path)
+      warnings.push({
+        code: WarningCode.NoExecBit,
+        title: `${s.snapshotName}: not executable`,
+        message: `${rel} has no exec bit, so it ran under bash. Fix: git update-index --chmod=+x ${rel}`,
+        file: s.path,
+      })
+    }
+  }
+
+  const written: string[] = []
+  const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => {
+    const produced = await senseScript(script, options, platform)
+    written.push(...(await publishProduced(produced, options.snapshotsDir)))
+    return produced
+  })
+  const probeRuns = await Promise.all(
+    options.probes.map(async (name) => {
+      const produced = await senseProbe(name, options)
+      written.push(...(await publishProduced(produced, options.snapshotsDir)))
+      return produced
+    }),
+  )
+
+  const produced = [...sensorRuns, ...probeRuns].sort((a, b) =>
+    compareBytes(a.entry.name, b.entry.name),
+  )
+  const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])))
+  const finished = new Date()
+  const entries = produced.map((p) => p.entry)
+  const result: SenseResult = {
+    entries,
+    worldHash: hash,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    snapshotsDir: options.snapshotsDir,
+    indexPath: path.join(options.snapshotsDir, INDEX_FILE),
+    writtenFiles: [],
+    warnings,
+    cancelled: options.signal?.aborted ?? false,
+  }
+  written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)))
+  result.writtenFiles = written.sort()
+  return result
+}
+
+async function senseScript(
+  script: SensorScript,
+  options: SenseOptions,
+  platform: NodeJS.Platform,
+): Promise<Produced> {
+  const content = await readFile(script.path).catch(() => undefined)
+  const outcome: SensorOutcome = options.signal?.aborted
+    ? notStarted()
+    : await runSensor({
+        script,
+        cwd: options.workingDirectory,
+        env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+        timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
+        signal: options.signal,
+        platform,
+      })
+  const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes })
+  const fileName = `${script.snapshotName}.json`
+  const entry: Entry = {
+    name: script.snapshotName,
+    kind: Kind.Sensor,
+    script: toPosix(path.relative(options.workingDirectory, script.path)),
+    scriptSha256: content ? createHash('sha256').update(content).digest('hex') : undefined,
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    durationMs: outcome.durationMs,
+    bytes: outcome.stdoutBytes,
+    sensedAt: outcome.startedAt.toISOString(),
+    signalSha256: bytes ? signalSha256(bytes) : '',
+    streak: 0,
+    scriptPath: script.path,
+    message: outcome.message,
+    stderrTail: stderrTail(outcome.stderr),
+  }
+  return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr }
+}
+
+/** A sensor that never started because the run was cancelled first. */
+function notStarted(): SensorOutcome {
+  return {
+    status: Status.Cancelled,
+    stdout: Buffer.alloc(0),
+    stdoutBytes: 0,
+    stderr: Buffer.alloc(0),
+    stderrBytes: 0,
+    startedAt: new Date(),
+    durationMs: 0,
+    message: 'not started: the run was cancelled',
+  }
+}
+
+async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produced> {
+  const t0 = Date.now()
+  const sensedAt = new Date().toISOString()
+  const snapshot = await runProbe(name, {
+    workingDirectory: options.workingDirectory,
+    env: options.env,
+  })
+  const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`)
+  return {
+    entry: {
+      name: `sys-${name}`,
+      kind: Kind.Probe,
+      status: Status.Ok,
+      durationMs: Date.now() - t0,
+      sensedAt,
+      signalSha256: signalSha256(bytes),
+      streak: 0,
+      message: '',
+      stderrTail: '',
+    },
+    snapshot: { fileName: `sys-${name}.json`, bytes },
+  }
+}
+
+/**
+ * Publishes one run's files. A cancelled sensor has no snapshot this beat, so an earlier one
+ * is removed rather than left to pass for current. The `.err` file exists only when this run's
+ * stderr was non-empty.
+ */
+async function publishProduced(produced: Produced, dir: string): Promise<string[]> {
+  const { entry, snapshot, stderr } = produced
+  const written: string[] = []
+  if (snapshot) written.push(await publish(dir, snapshot.fileName, snapshot.bytes))
+  else await remove(dir, `${entry.name}.json`)
+  if (entry.kind === Kind.Sensor) {
+    if (stderr && stderr.length > 0) written.push(await publish(dir, `${entry.name}.err`, stderr))
+    else await remove(dir, `${entry.name}.err`)
+  }
+  return written
+}
+
+/** index.json: SPEC's field names, sorted entries, optional fields only when they apply. */
+function renderIndex(result: SenseResult, options: SenseOptions): string {
+  const index = {
+    version: 1,
+    world_hash: result.worldHash,
+    started_at: result.startedAt,
+    finished_at: result.finishedAt,
+    duration_ms: result.durationMs,
+    settings: options.settings ?? {},
+    sensors: result.entries.map((e) => ({
+      name: e.name,
+      kind: e.kind,
+      script: e.script,
+      script_sha256: e.scriptSha256,
+      status: e.status,
+      exit_code: e.exitCode,
+      duration_ms: e.durationMs,
+      bytes: e.bytes,
+      sensed_at: e.sensedAt,
+      signal_sha256: e.signalSha256,
+      streak: e.streak,
+    })),
+  }
+  // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
+  return `${JSON.stringify(index, null, 2)}\n`
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, and returns results in input order
+ * (never in finishing order).
+ */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i] as T)
+    }
+  }
+  const workers = Math.max(1, Math.min(limit, items.length))
+  await Promise.all(Array.from({ length: workers }, worker))
+  return results
+}
+
+/** Byte order of UTF-8, as the hash uses: not locale order. */
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/')
+}

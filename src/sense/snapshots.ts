@@ -1,0 +1,68 @@
+/**
+ * The snapshots directory: atomic publishing, pruning of what this action owns, index.json.
+ *
+ * Invariants:
+ * - Every file is published by rename from a fresh temporary file in the same folder: a reader
+ *   sees the old file or the new one, never half of one; and rename replaces a symlink planted
+ *   at the target path instead of writing through it.
+ * - Only four file shapes are ours (`sensor-*.json`, `sensor-*.err`, `sys-*.json`,
+ *   `index.json`); no other file in the folder is ever touched.
+ */
+import { randomBytes } from 'node:crypto'
+import { lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+
+export const INDEX_FILE = 'index.json'
+
+/** The shapes this action owns, and so may prune. */
+const OWNED = /^(sensor-.+\.(json|err)|sys-.+\.json|index\.json)$/
+
+export function isOwnedShape(fileName: string): boolean {
+  return OWNED.test(fileName)
+}
+
+/** Writes `bytes` to `dir/fileName` atomically; returns the absolute path. */
+export async function publish(
+  dir: string,
+  fileName: string,
+  bytes: Buffer | string,
+): Promise<string> {
+  const target = path.join(dir, fileName)
+  // `wx` fails rather than follow anything already at the temporary name.
+  const temp = path.join(dir, `.${fileName}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    await writeFile(temp, bytes, { flag: 'wx' })
+    await rename(temp, target)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+  return target
+}
+
+/** Removes `dir/fileName` if present (a symlink is removed, never followed). */
+export async function remove(dir: string, fileName: string): Promise<void> {
+  try {
+    await unlink(path.join(dir, fileName))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+}
+
+/**
+ * Creates the folder when missing and removes files of the owned shapes that `keep` does not
+ * name, so that a deleted sensor's snapshot cannot linger in the hash. Directories are never
+ * removed, whatever their name. Returns the removed file names.
+ */
+export async function prepareDirectory(dir: string, keep: ReadonlySet<string>): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const removed: string[] = []
+  for (const name of await readdir(dir)) {
+    if (!isOwnedShape(name) || keep.has(name)) continue
+    const stat = await lstat(path.join(dir, name))
+    if (stat.isDirectory()) continue
+    await remove(dir, name)
+    removed.push(name)
+  }
+  return removed.sort()
+}

@@ -1,0 +1,181 @@
+/**
+ * Uploads the snapshots of this run as a workflow artifact.
+ *
+ * This is the only importer of `@actions/artifact`, and it imports it dynamically: the library
+ * is ESM-only and heavy (Azure SDK, Octokit, protobuf), so a run that does not upload never
+ * loads it, and ncc puts it in a chunk of its own.
+ *
+ * The library reads its configuration from `process.env` itself (ACTIONS_RUNTIME_TOKEN,
+ * ACTIONS_RESULTS_URL, GITHUB_SERVER_URL, GITHUB_RETENTION_DAYS); `UploadRequest.env` serves
+ * only to check the runtime, build the artifact URL and name the job in errors, so it must
+ * agree with `process.env` on the runtime variables (checked below).
+ */
+import { lstat } from 'node:fs/promises'
+
+export interface UploadRequest {
+  /** The artifact name (`artifact-name`). */
+  name: string
+  /** The snapshots directory (absolute); zip entries are named relative to it. */
+  rootDirectory: string
+  /** Absolute paths; only regular files are uploaded (see `regularFiles`). */
+  files: string[]
+  /** 1..90; undefined = the repository's setting. */
+  retentionDays?: number
+  /** zlib level 0..9; 0 stores the entries uncompressed. */
+  compressionLevel: number
+  /** Delete an artifact of the same name from this run before uploading. */
+  overwrite: boolean
+  env: NodeJS.ProcessEnv
+}
+
+export interface UploadResult {
+  id: string
+  url: string
+  /**
+   * The SHA-256 of the uploaded zip as 64 lowercase hex characters, without a `sha256:`
+   * prefix: exactly what the client returns, and what actions/upload-artifact publishes as its
+   * `artifact-digest` output, so workflows can compare the two. (The client sends the same hash
+   * to the service as `sha256:<hex>`.)
+   */
+  digest: string
+}
+
+/** Every failure of the upload phase; the message is meant for the user as is. */
+export class UploadError extends Error {
+  override name = 'UploadError'
+}
+
+const RUNTIME_VARS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'] as const
+
+/** True when the Actions runtime that artifact uploads need is present (as on a runner). */
+export function runtimePresent(env: NodeJS.ProcessEnv): boolean {
+  return RUNTIME_VARS.every((key) => Boolean(env[key]))
+}
+
+/**
+ * Uploads `req.files` as one zip artifact and returns its id, its URL in the run's page and the
+ * zip's digest. Throws `UploadError` for every failure; a name already used in this run gets a
+ * message with both ways out.
+ */
+export async function uploadSnapshots(req: UploadRequest): Promise<UploadResult> {
+  checkRequest(req)
+  const files = await regularFiles(req.files)
+  if (files.length === 0) {
+    throw new UploadError(
+      `artifact "${req.name}": no regular files to upload under ${req.rootDirectory}`,
+    )
+  }
+
+  let mod: typeof import('@actions/artifact')
+  try {
+    mod = await import('@actions/artifact')
+  } catch (err) {
+    throw new UploadError(`could not load @actions/artifact: ${messageOf(err)}`)
+  }
+  const client = new mod.DefaultArtifactClient()
+
+  if (req.overwrite) {
+    try {
+      await client.deleteArtifact(req.name)
+    } catch (err) {
+      // Nothing to replace is the common case of a first run, not a failure.
+      if (!(err instanceof mod.ArtifactNotFoundError)) {
+        throw new UploadError(
+          `overwrite: could not delete the earlier artifact "${req.name}": ${messageOf(err)}`,
+        )
+      }
+    }
+  }
+
+  let id: number | undefined
+  let digest: string | undefined
+  try {
+    const res = await client.uploadArtifact(req.name, files, req.rootDirectory, {
+      retentionDays: req.retentionDays,
+      compressionLevel: req.compressionLevel,
+    })
+    id = res.id
+    digest = res.digest
+  } catch (err) {
+    throw translate(err, req)
+  }
+  if (id === undefined || digest === undefined) {
+    throw new UploadError(
+      `artifact "${req.name}": the upload returned no ${id === undefined ? 'id' : 'digest'}`,
+    )
+  }
+  return { id: String(id), url: artifactUrl(req.env, id), digest }
+}
+
+function checkRequest(req: UploadRequest): void {
+  if (!runtimePresent(req.env)) {
+    throw new UploadError(
+      'upload needs the GitHub Actions runtime, but ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL ' +
+        'is unset: run this step on a GitHub runner, or set `upload: false`',
+    )
+  }
+  for (const key of RUNTIME_VARS) {
+    if (req.env[key] !== process.env[key]) {
+      // The library reads process.env; a differing req.env would upload somewhere else than
+      // the URL we report points to.
+      throw new UploadError(`${key} in the upload request differs from process.env`)
+    }
+  }
+  for (const key of ['GITHUB_REPOSITORY', 'GITHUB_RUN_ID'] as const) {
+    if (!req.env[key]) {
+      throw new UploadError(`upload needs ${key} to build the artifact URL, but it is unset`)
+    }
+  }
+  const { retentionDays: days, compressionLevel: level } = req
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 90)) {
+    throw new UploadError(`retention-days: ${days} is not accepted; use an integer 1..90`)
+  }
+  if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
+    throw new UploadError(`compression-level: ${level} is not accepted; use an integer 0..9`)
+  }
+}
+
+/**
+ * Keeps regular files only, in the given order. The library turns a directory into a zero-byte
+ * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact.
+ */
+async function regularFiles(paths: string[]): Promise<string[]> {
+  const kept: string[] = []
+  for (const path of paths) {
+    let isFile: boolean
+    try {
+      isFile = (await lstat(path)).isFile()
+    } catch (err) {
+      throw new UploadError(`file to upload is missing: ${path} (${messageOf(err)})`)
+    }
+    if (isFile) kept.push(path)
+  }
+  return kept
+}
+
+/**
+ * The service reports a name clash only through the HTTP status in the client's error text:
+ * "Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: …".
+ */
+function translate(err: unknown, req: UploadRequest): UploadError {
+  const message = messageOf(err)
+  if (/\(409\)/.test(message)) {
+    const job = req.env.GITHUB_JOB ? `job "${req.env.GITHUB_JOB}"` : 'this job'
+    return new UploadError(
+      `artifact-name "${req.name}" is already used by an artifact of this run, so ${job} ` +
+        'cannot upload it. Either give each job its own name, e.g. ' +
+        `\`artifact-name: ${req.name}-\${{ github.job }}\`, or set \`overwrite: true\` to ` +
+        `replace the earlier artifact. (${message})`,
+    )
+  }
+  return new UploadError(`artifact "${req.name}" upload failed: ${message}`)
+}
+
+function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
+  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+  return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,83 @@
+/** action.yml and the code must agree on every name and every default. */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { DEFAULTS, Inputs, Outputs } from '../src/constants.js'
+import { getInputs, InputError, IfNoSensors, UploadMode } from '../src/inputs.js'
+import { MAX_BYTES_CEILING } from '../src/sense/types.js'
+import { ROOT } from './fixtures/action.js'
+
+const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { default?: string; description: string }>
+  outputs: Record<string, { description: string }>
+  runs: { using: string; main: string }
+}
+
+describe('action.yml', () => {
+  it('declares exactly the Inputs enum, each with the code default and a description', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort())
+    for (const input of Object.values(Inputs)) {
+      expect({ input, default: String(action.inputs[input]?.default ?? '') }).toEqual({
+        input,
+        default: DEFAULTS[input],
+      })
+      expect(action.inputs[input]?.description.length).toBeGreaterThan(10)
+    }
+  })
+  it('declares exactly the Outputs enum, and runs dist/index.js on node24', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort())
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+})
+
+describe('getInputs', () => {
+  const ws = path.join(ROOT, 'test')
+  it('applies the defaults when no INPUT_* variable is set, as outside a runner', () => {
+    const inputs = getInputs({ GITHUB_WORKSPACE: ws })
+    expect(inputs).toMatchObject({
+      sensors: ['sensors/*.sh'],
+      workingDirectory: ws,
+      snapshotsDir: path.join(ws, 'snapshots'),
+      timeoutMs: 60_000,
+      maxBytes: 8192,
+      concurrency: 8,
+      probes: ['runner', 'workflow', 'claims'],
+      retries: 0,
+      redact: [],
+      failOnError: true,
+      ifNoSensors: IfNoSensors.Warn,
+      upload: UploadMode.Auto,
+      artifactName: 'snapshots',
+      compressionLevel: 6,
+      overwrite: false,
+    })
+    expect(inputs.previous).toBeUndefined()
+    expect(inputs.shard).toBeUndefined()
+    expect(inputs.retentionDays).toBeUndefined()
+  })
+  it('resolves the zero forms and decimals', () => {
+    const inputs = getInputs({
+      GITHUB_WORKSPACE: ws,
+      INPUT_TIMEOUT: '2.5',
+      'INPUT_MAX-BYTES': '0',
+      INPUT_CONCURRENCY: '0',
+      INPUT_PROBES: ' claims , runner ',
+      INPUT_SHARD: '2/3',
+      INPUT_SENSORS: 'a/*.sh\n\n# note\n!a/skip.sh\n',
+    })
+    expect(inputs.timeoutMs).toBe(2500)
+    expect(inputs.maxBytes).toBe(MAX_BYTES_CEILING)
+    expect(inputs.concurrency).toBe(Number.POSITIVE_INFINITY)
+    expect(inputs.probes).toEqual(['claims', 'runner'])
+    expect(inputs.shard).toEqual({ index: 2, count: 3 })
+    expect(inputs.sensors).toEqual(['a/*.sh', '!a/skip.sh'])
+  })
+  it('refuses the workspace, the home folder and / as snapshots-dir', () => {
+    for (const value of [ws, process.env.HOME ?? '/root', '/', 'sub/..']) {
+      expect(() => getInputs({ GITHUB_WORKSPACE: ws, 'INPUT_SNAPSHOTS-DIR': value })).toThrow(
+        InputError,
+      )
+    }
+  })
+})

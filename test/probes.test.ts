@@ -1,0 +1,180 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PROBE_NAMES, PROBES, type ProbeContext, runProbe } from '../src/sense/probes.js'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'looop-probes-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const ctx = (env: NodeJS.ProcessEnv = {}): ProbeContext => ({ workingDirectory: dir, env })
+
+describe('the probe table', () => {
+  it('names runner, workflow and claims, each once', () => {
+    expect([...PROBE_NAMES]).toEqual(['runner', 'workflow', 'claims'])
+    expect(PROBES.map((p) => p.name)).toEqual([...PROBE_NAMES])
+  })
+
+  it('every row produces {signal, detail} that survives a JSON round trip', async () => {
+    for (const row of PROBES) {
+      const snapshot = await row.probe(ctx())
+      expect(Object.keys(snapshot).sort()).toEqual(['detail', 'signal'])
+      expect(snapshot.signal).not.toBeUndefined()
+      expect(snapshot.detail).not.toBeUndefined()
+      expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot)
+      expect(await runProbe(row.name, ctx())).toHaveProperty('signal')
+    }
+  })
+})
+
+describe('runner', () => {
+  it('keeps a stable signal and the volatile numbers in detail', async () => {
+    const env = { RUNNER_ENVIRONMENT: 'github-hosted', RUNNER_NAME: 'GitHub Actions 7' }
+    const first = await runProbe('runner', ctx(env))
+    const second = await runProbe('runner', ctx(env))
+    expect(first.signal).toEqual({
+      os: process.platform,
+      arch: process.arch,
+      environment: 'github-hosted',
+    })
+    expect(second.signal).toEqual(first.signal)
+    const detail = first.detail as Record<string, unknown>
+    expect(detail.name).toBe('GitHub Actions 7')
+    expect(detail.node_version).toBe(process.version)
+    expect(detail.cpus).toBeGreaterThan(0)
+    const memory = detail.memory as { total_bytes: number; free_bytes: number }
+    expect(memory.total_bytes).toBeGreaterThan(0)
+    expect(memory.free_bytes).toBeGreaterThan(0)
+    expect(detail.load_average).toHaveLength(3)
+    const disk = detail.disk as { free_bytes: number; total_bytes: number }
+    expect(disk.total_bytes).toBeGreaterThan(0)
+    expect(disk.free_bytes).toBeGreaterThanOrEqual(0)
+    expect(disk.free_bytes).toBeLessThanOrEqual(disk.total_bytes)
+  })
+
+  it('reports absent runner variables as null', async () => {
+    const snapshot = await runProbe('runner', ctx({}))
+    expect((snapshot.signal as { environment: unknown }).environment).toBeNull()
+    expect((snapshot.detail as { name: unknown }).name).toBeNull()
+  })
+
+  it('reports an unreadable disk in detail and keeps the signal', async () => {
+    const gone = { workingDirectory: path.join(dir, 'missing'), env: {} }
+    const snapshot = await runProbe('runner', gone)
+    expect(snapshot.signal).toEqual((await runProbe('runner', ctx())).signal)
+    expect((snapshot.detail as { disk: { error: string } }).disk.error).toMatch(/ENOENT/)
+  })
+})
+
+describe('workflow', () => {
+  it('reads the env object it is given, not process.env', async () => {
+    const env = {
+      GITHUB_REPOSITORY: 'octo/repo',
+      GITHUB_WORKFLOW: 'watch',
+      GITHUB_EVENT_NAME: 'schedule',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_SHA: 'abc123',
+      GITHUB_RUN_ID: '42',
+      GITHUB_RUN_ATTEMPT: '2',
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_JOB: 'sense',
+      GITHUB_SERVER_URL: 'https://github.example',
+    }
+    expect(await runProbe('workflow', ctx(env))).toEqual({
+      signal: {
+        repository: 'octo/repo',
+        workflow: 'watch',
+        event: 'schedule',
+        ref: 'refs/heads/main',
+      },
+      detail: {
+        sha: 'abc123',
+        run_id: '42',
+        run_attempt: '2',
+        actor: 'octocat',
+        job: 'sense',
+        run_url: 'https://github.example/octo/repo/actions/runs/42',
+      },
+    })
+  })
+
+  it('gives null, not missing keys, for absent variables', async () => {
+    expect(await runProbe('workflow', ctx({ GITHUB_REPOSITORY: 'octo/repo' }))).toEqual({
+      signal: { repository: 'octo/repo', workflow: null, event: null, ref: null },
+      detail: { sha: null, run_id: null, run_attempt: null, actor: null, job: null, run_url: null },
+    })
+  })
+})
+
+describe('claims', () => {
+  it('is an empty list when there is no claims folder', async () => {
+    expect(await runProbe('claims', ctx())).toEqual({ signal: [], detail: { count: 0 } })
+  })
+
+  it('lists claims/*.json sorted by file name in byte order', async () => {
+    const claims = path.join(dir, 'claims')
+    await mkdir(claims)
+    await writeFile(path.join(claims, 'repo-b.json'), '{"session":"w2"}')
+    await writeFile(path.join(claims, 'repo-a.json'), '{"session":"w1"}')
+    await writeFile(path.join(claims, 'Repo-c.json'), '{"session":"w3"}')
+    await writeFile(path.join(claims, 'notes.txt'), 'not a lease')
+    await writeFile(path.join(claims, '.hidden.json'), '{}')
+    await mkdir(path.join(claims, 'folder.json'))
+    const snapshot = await runProbe('claims', ctx())
+    expect(snapshot.signal).toEqual([
+      { name: 'Repo-c', claim: { session: 'w3' } },
+      { name: 'repo-a', claim: { session: 'w1' } },
+      { name: 'repo-b', claim: { session: 'w2' } },
+    ])
+    expect(snapshot.detail).toEqual({ count: 3 })
+  })
+
+  it('lists an unreadable claim with claim null', async () => {
+    const claims = path.join(dir, 'claims')
+    await mkdir(claims)
+    await writeFile(path.join(claims, 'bad.json'), '{not json')
+    await writeFile(path.join(claims, 'binary.json'), Buffer.from([0x22, 0xff, 0x22]))
+    await writeFile(path.join(claims, 'empty.json'), '')
+    await symlink(path.join(dir, 'nowhere.json'), path.join(claims, 'dangling.json'))
+    await writeFile(path.join(claims, 'good.json'), '["x"]')
+    expect((await runProbe('claims', ctx())).signal).toEqual([
+      { name: 'bad', claim: null },
+      { name: 'binary', claim: null },
+      { name: 'dangling', claim: null },
+      { name: 'empty', claim: null },
+      { name: 'good', claim: ['x'] },
+    ])
+  })
+
+  it('is an empty list when claims is a file, not a folder', async () => {
+    await writeFile(path.join(dir, 'claims'), 'x')
+    expect((await runProbe('claims', ctx())).signal).toEqual([])
+  })
+})
+
+describe('runProbe', () => {
+  it('never throws: an internal error becomes a stable signal and the message in detail', async () => {
+    // An environment that cannot be read stands for any internal failure.
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get() {
+        throw new Error('environment unreadable')
+      },
+    })
+    const snapshot = await runProbe('workflow', { workingDirectory: dir, env })
+    expect(snapshot).toEqual({
+      signal: { error: 'probe-error' },
+      detail: { error: 'environment unreadable' },
+    })
+  })
+
+  it('turns an unknown probe name into an error snapshot naming the known ones', async () => {
+    const snapshot = await runProbe('nope' as never, ctx())
+    expect(snapshot.signal).toEqual({ error: 'probe-error' })
+    expect((snapshot.detail as { error: string }).error).toContain('runner, workflow, claims')
+  })
+})
