@@ -29336,10 +29336,10 @@ function renderSummary(result, extras, limit) {
     const tableNotes = [okNote];
     if (rows.length < failedRows.length) {
         tableNotes.push(note(`${plural(failedRows.length - rows.length, 'more failed sensor is', 'more failed sensors are')} ` +
-            'not listed, to keep this summary under GitHub’s 1 MiB limit; index.json lists every sensor.'));
+            'not listed, to keep this summary readable and under GitHub’s 1 MiB limit; index.json lists every sensor.'));
     }
     const detailsNote = keptDetails.length < details.length
-        ? note(`The stderr of ${plural(details.length - keptDetails.length, 'more failed sensor is', 'more failed sensors are')} ` +
+        ? note(`The stderr of ${plural(details.length - keptDetails.length, 'more failed sensor', 'more failed sensors')} is ` +
             'left out, to keep this summary under GitHub’s 1 MiB limit; the `.err` files in the ' +
             'snapshots directory (and its artifact) hold it.')
         : '';
@@ -33922,8 +33922,8 @@ async function runSensor(opts) {
         function onAbort() {
             stop('cancelled');
         }
-        stdout.attach(child.stdout, restartIdle);
-        stderr.attach(child.stderr, restartIdle);
+        drain(child.stdout, stdout, restartIdle);
+        drain(child.stderr, stderr, restartIdle);
         for (const p of pipes) {
             p.once('close', () => {
                 open--;
@@ -34074,6 +34074,15 @@ async function describeSpawnError(err, opts) {
     }
     return `could not start ${script.path}: ${raw}`;
 }
+/** Reads a pipe into `push`, calling `onData` after each chunk. A pipe error (the pipe was
+ * destroyed after the grace) ends the reading; the bytes kept so far stand. */
+function drain(stream, sink, onData) {
+    stream?.on('data', (chunk) => {
+        sink.push(chunk);
+        onData();
+    });
+    stream?.on('error', () => { });
+}
 /** Keeps the first `limit` bytes of a stream and counts every byte. */
 class HeadBuffer {
     limit;
@@ -34082,13 +34091,6 @@ class HeadBuffer {
     chunks = [];
     constructor(limit) {
         this.limit = limit;
-    }
-    attach(stream, onData) {
-        stream?.on('data', (chunk) => {
-            this.push(chunk);
-            onData();
-        });
-        stream?.on('error', () => { });
     }
     push(chunk) {
         this.total += chunk.length;
@@ -34113,13 +34115,6 @@ class TailBuffer {
     filled = 0;
     constructor(limit) {
         this.limit = limit;
-    }
-    attach(stream, onData) {
-        stream?.on('data', (chunk) => {
-            this.push(chunk);
-            onData();
-        });
-        stream?.on('error', () => { });
     }
     push(chunk) {
         this.total += chunk.length;
@@ -34454,6 +34449,8 @@ const NOT_YET_SUPPORTED = [
 async function run(env = process.env) {
     const inRunner = env.GITHUB_ACTIONS === 'true';
     const failures = [];
+    if (!inRunner)
+        hideDebugLines();
     try {
         const inputs = getInputs(env);
         // Registered first, so the runner masks them in everything logged after this line.
@@ -34497,8 +34494,11 @@ async function run(env = process.env) {
         logResult(result);
         if (inRunner)
             emitAnnotations(planAnnotations(result, inputs.workspace));
-        const extras = { artifactName: inputs.artifactName };
-        const artifact = await uploadPhase(inputs, result, env, extras, failures);
+        const extras = {
+            artifactName: inputs.artifactName,
+            probeSignals: await readProbeSignals(result),
+        };
+        const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner);
         if (inRunner)
             await writeSummary(result, extras);
         else
@@ -34518,7 +34518,7 @@ async function run(env = process.env) {
         fail(failures.join('\n'), inRunner);
 }
 /** Uploads when asked to; a failure is recorded (the step fails later), never thrown. */
-async function uploadPhase(inputs, result, env, extras, failures) {
+async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
     if (inputs.upload === UploadMode.Never)
         return undefined;
     // Loaded only here: runs that never upload never pay for the artifact client.
@@ -34528,7 +34528,11 @@ async function uploadPhase(inputs, result, env, extras, failures) {
             failures.push(`\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`);
         }
         else {
-            lib_core/* notice */.lm('Artifact upload skipped: the Actions runtime is not available here.');
+            const notice = 'Artifact upload skipped: the Actions runtime is not available here.';
+            if (inRunner)
+                lib_core/* notice */.lm(notice);
+            else
+                process.stdout.write(`${notice}\n`);
         }
         extras.uploadNote = 'not uploaded: no Actions runtime';
         return undefined;
@@ -34581,6 +34585,16 @@ function indexSettings(inputs) {
         concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
         probes: inputs.probes,
     };
+}
+/**
+ * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern),
+ * so they are dropped from stdout there; in a runner they stay, for ACTIONS_STEP_DEBUG.
+ */
+function hideDebugLines() {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk, ...rest) => typeof chunk === 'string' && chunk.startsWith('::debug::')
+        ? true
+        : write(chunk, ...rest));
 }
 /**
  * A cancelled workflow run sends SIGINT, then SIGTERM. Either aborts the sense run: running

@@ -16,7 +16,12 @@ import {
 import { emitAnnotations, planAnnotations } from './report/annotations.js'
 import { logResult } from './report/log.js'
 import { outputValues, type UploadedArtifact, writeOutputs } from './report/outputs.js'
-import { buildTextSummary, type SummaryExtras, writeSummary } from './report/summary.js'
+import {
+  buildTextSummary,
+  readProbeSignals,
+  type SummaryExtras,
+  writeSummary,
+} from './report/summary.js'
 import { DiscoveryError } from './sense/discover.js'
 import { sense } from './sense/sense.js'
 import { isFailure, Kind, type SenseResult, type SenseWarning, WarningCode } from './sense/types.js'
@@ -32,6 +37,7 @@ const NOT_YET_SUPPORTED: readonly Inputs[] = [
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const inRunner = env.GITHUB_ACTIONS === 'true'
   const failures: string[] = []
+  if (!inRunner) hideDebugLines()
   try {
     const inputs = getInputs(env)
     // Registered first, so the runner masks them in everything logged after this line.
@@ -74,8 +80,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     logResult(result)
     if (inRunner) emitAnnotations(planAnnotations(result, inputs.workspace))
 
-    const extras: SummaryExtras = { artifactName: inputs.artifactName }
-    const artifact = await uploadPhase(inputs, result, env, extras, failures)
+    const extras: SummaryExtras = {
+      artifactName: inputs.artifactName,
+      probeSignals: await readProbeSignals(result),
+    }
+    const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner)
 
     if (inRunner) await writeSummary(result, extras)
     else process.stdout.write(`${buildTextSummary(result, extras)}\n`)
@@ -104,6 +113,7 @@ async function uploadPhase(
   env: NodeJS.ProcessEnv,
   extras: SummaryExtras,
   failures: string[],
+  inRunner: boolean,
 ): Promise<UploadedArtifact | undefined> {
   if (inputs.upload === UploadMode.Never) return undefined
   // Loaded only here: runs that never upload never pay for the artifact client.
@@ -114,7 +124,9 @@ async function uploadPhase(
         `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`,
       )
     } else {
-      core.notice('Artifact upload skipped: the Actions runtime is not available here.')
+      const notice = 'Artifact upload skipped: the Actions runtime is not available here.'
+      if (inRunner) core.notice(notice)
+      else process.stdout.write(`${notice}\n`)
     }
     extras.uploadNote = 'not uploaded: no Actions runtime'
     return undefined
@@ -171,6 +183,21 @@ function indexSettings(inputs: ActionInputs): Record<string, unknown> {
     concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
     probes: inputs.probes,
   }
+}
+
+/**
+ * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern),
+ * so they are dropped from stdout there; in a runner they stay, for ACTIONS_STEP_DEBUG.
+ */
+function hideDebugLines(): void {
+  const write = process.stdout.write.bind(process.stdout) as (
+    chunk: unknown,
+    ...rest: unknown[]
+  ) => boolean
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && chunk.startsWith('::debug::')
+      ? true
+      : write(chunk, ...rest)) as typeof process.stdout.write
 }
 
 /**

@@ -151,8 +151,8 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
       stop('cancelled')
     }
 
-    stdout.attach(child.stdout, restartIdle)
-    stderr.attach(child.stderr, restartIdle)
+    drain(child.stdout, stdout, restartIdle)
+    drain(child.stderr, stderr, restartIdle)
     for (const p of pipes) {
       p.once('close', () => {
         open--
@@ -326,20 +326,22 @@ async function describeSpawnError(err: unknown, opts: RunSensorOptions): Promise
   return `could not start ${script.path}: ${raw}`
 }
 
+/** Reads a pipe into `push`, calling `onData` after each chunk. A pipe error (the pipe was
+ * destroyed after the grace) ends the reading; the bytes kept so far stand. */
+function drain(stream: Readable | null, sink: { push(chunk: Buffer): void }, onData: () => void) {
+  stream?.on('data', (chunk: Buffer) => {
+    sink.push(chunk)
+    onData()
+  })
+  stream?.on('error', () => {})
+}
+
 /** Keeps the first `limit` bytes of a stream and counts every byte. */
 class HeadBuffer {
   total = 0
   private kept = 0
   private readonly chunks: Buffer[] = []
   constructor(private readonly limit: number) {}
-
-  attach(stream: Readable | null, onData: () => void): void {
-    stream?.on('data', (chunk: Buffer) => {
-      this.push(chunk)
-      onData()
-    })
-    stream?.on('error', () => {})
-  }
 
   push(chunk: Buffer): void {
     this.total += chunk.length
@@ -363,14 +365,6 @@ class TailBuffer {
   private pos = 0
   private filled = 0
   constructor(private readonly limit: number) {}
-
-  attach(stream: Readable | null, onData: () => void): void {
-    stream?.on('data', (chunk: Buffer) => {
-      this.push(chunk)
-      onData()
-    })
-    stream?.on('error', () => {})
-  }
 
   push(chunk: Buffer): void {
     this.total += chunk.length
