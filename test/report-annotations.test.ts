@@ -4,49 +4,11 @@ import {
   MAX_ERROR_ANNOTATIONS,
   planAnnotations,
 } from '../src/report/annotations.js'
-import {
-  type Entry,
-  Kind,
-  type SenseResult,
-  type SenseWarning,
-  Status,
-  WarningCode,
-} from '../src/sense/types.js'
+import { type Entry, type SenseWarning, Status, WarningCode } from '../src/sense/types.js'
+import { captureStdout, senseResult, sensorEntry as sensor, WS } from './fixtures/results.js'
 
-const WS = '/home/runner/work/repo/repo'
-
-function sensor(name: string, status: Status, over: Partial<Entry> = {}): Entry {
-  return {
-    name: `sensor-${name}`,
-    kind: Kind.Sensor,
-    script: `sensors/${name}.sh`,
-    scriptPath: `${WS}/sensors/${name}.sh`,
-    status,
-    durationMs: 10,
-    sensedAt: '2026-01-01T00:00:00.000Z',
-    signalSha256: 'a'.repeat(64),
-    streak: 0,
-    message: status === Status.Ok ? '' : `exited with code 3`,
-    stderrTail: '',
-    ...(status === Status.Failed ? { exitCode: 3 } : {}),
-    ...over,
-  }
-}
-
-function result(entries: Entry[], warnings: SenseWarning[] = []): SenseResult {
-  return {
-    entries,
-    worldHash: 'f'.repeat(64),
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.000Z',
-    durationMs: 1000,
-    snapshotsDir: `${WS}/snapshots`,
-    indexPath: `${WS}/snapshots/index.json`,
-    writtenFiles: [],
-    warnings,
-    cancelled: false,
-  }
-}
+const result = (entries: Entry[], warnings: SenseWarning[] = []) =>
+  senseResult(entries, { warnings })
 
 const failing = (n: number) =>
   Array.from({ length: n }, (_, i) =>
@@ -55,22 +17,6 @@ const failing = (n: number) =>
 
 function warning(i: number, code = WarningCode.NoExecBit): SenseWarning {
   return { code, title: `warning ${i}`, message: `message ${i}`, file: `${WS}/sensors/w${i}.sh` }
-}
-
-/** What @actions/core writes to process.stdout while `fn` runs, as lines. */
-function captureStdout(fn: () => void): string[] {
-  const chunks: string[] = []
-  const original = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    return true
-  }) as typeof process.stdout.write
-  try {
-    fn()
-  } finally {
-    process.stdout.write = original
-  }
-  return chunks.join('').split('\n').slice(0, -1)
 }
 
 describe('planAnnotations', () => {

@@ -1,67 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { logResult, logUntrusted, MAX_STDERR_IN_LOG } from '../src/report/log.js'
-import { type Entry, Kind, type SenseResult, Status } from '../src/sense/types.js'
-
-function sensor(name: string, status: Status, over: Partial<Entry> = {}): Entry {
-  return {
-    name: `sensor-${name}`,
-    kind: Kind.Sensor,
-    script: `sensors/${name}.sh`,
-    status,
-    durationMs: 1200,
-    sensedAt: '2026-01-01T00:00:00.000Z',
-    signalSha256: 'a'.repeat(64),
-    streak: 0,
-    message: status === Status.Ok ? '' : `exited with code 3`,
-    stderrTail: '',
-    ...over,
-  }
-}
-
-function probe(name: string): Entry {
-  return {
-    name: `sys-${name}`,
-    kind: Kind.Probe,
-    status: Status.Ok,
-    durationMs: 3,
-    sensedAt: '2026-01-01T00:00:00.000Z',
-    signalSha256: 'b'.repeat(64),
-    streak: 0,
-    message: '',
-    stderrTail: '',
-  }
-}
-
-function result(entries: Entry[], over: Partial<SenseResult> = {}): SenseResult {
-  return {
-    entries,
-    worldHash: 'f'.repeat(64),
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.200Z',
-    durationMs: 1200,
-    snapshotsDir: '/tmp/snapshots',
-    indexPath: '/tmp/snapshots/index.json',
-    writtenFiles: [],
-    warnings: [],
-    cancelled: false,
-    ...over,
-  }
-}
-
-function captureStdout(fn: () => void): string[] {
-  const chunks: string[] = []
-  const original = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    return true
-  }) as typeof process.stdout.write
-  try {
-    fn()
-  } finally {
-    process.stdout.write = original
-  }
-  return chunks.join('').split('\n').slice(0, -1)
-}
+import { Status } from '../src/sense/types.js'
+import {
+  captureStdout,
+  probeEntry as probe,
+  senseResult as result,
+  sensorEntry as sensor,
+  WS,
+} from './fixtures/results.js'
 
 /**
  * The runner's reading of a log, after actions/runner's ActionCommandManager: a `::name…::`
@@ -222,7 +168,7 @@ describe('logResult', () => {
     expect(summary).toMatch(/sensor-s019 \(failed\), … and 100 more \(run cancelled\)$/)
     expect(lines.filter((l) => l.startsWith('::stop-commands::'))).toHaveLength(MAX_STDERR_IN_LOG)
     expect(lines.at(-1)).toBe(
-      'stderr of 70 more failed sensors is in their .err files in /tmp/snapshots',
+      `stderr of 70 more failed sensors is in their .err files in ${WS}/snapshots`,
     )
   })
 })

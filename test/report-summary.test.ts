@@ -10,57 +10,13 @@ import {
   SUMMARY_LIMIT,
   writeSummary,
 } from '../src/report/summary.js'
-import { type Entry, isFailure, Kind, type SenseResult, Status } from '../src/sense/types.js'
-
-function sensor(name: string, status: Status, over: Partial<Entry> = {}): Entry {
-  return {
-    name: `sensor-${name}`,
-    kind: Kind.Sensor,
-    script: `sensors/${name}.sh`,
-    status,
-    exitCode: isFailure(status) ? 3 : 0,
-    durationMs: 42,
-    bytes: 17,
-    sensedAt: '2026-01-01T00:00:00.000Z',
-    signalSha256: 'a'.repeat(64),
-    streak: 0,
-    message: isFailure(status) ? 'exited with code 3' : '',
-    stderrTail: '',
-    ...over,
-  }
-}
-
-function probe(name: string): Entry {
-  return {
-    name: `sys-${name}`,
-    kind: Kind.Probe,
-    status: Status.Ok,
-    durationMs: 1,
-    sensedAt: '2026-01-01T00:00:00.000Z',
-    signalSha256: 'c0ffee'.padEnd(64, '0'),
-    streak: 0,
-    message: '',
-    stderrTail: '',
-  }
-}
-
-const HASH = '0123456789abcdef'.repeat(4)
-
-function result(entries: Entry[], over: Partial<SenseResult> = {}): SenseResult {
-  return {
-    entries: [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    worldHash: HASH,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.200Z',
-    durationMs: 1200,
-    snapshotsDir: '/tmp/none',
-    indexPath: '/tmp/none/index.json',
-    writtenFiles: [],
-    warnings: [],
-    cancelled: false,
-    ...over,
-  }
-}
+import { Status } from '../src/sense/types.js'
+import {
+  HASH,
+  probeEntry as probe,
+  senseResult as result,
+  sensorEntry as sensor,
+} from './fixtures/results.js'
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
 const render = (md: string) => marked.parse(md, { async: false }) as string
@@ -242,7 +198,7 @@ describe('buildTextSummary', () => {
     const header = lines.indexOf(lines.find((l) => l.startsWith('STATUS')) ?? '')
     expect(lines[header]).toMatch(/^STATUS\s+SENSOR\s+DURATION\s+BYTES\s+EXIT\s+MESSAGE$/)
     expect(lines[header + 1]).toBe(
-      'failed        sensor-beta      42 ms     17 B     3  exited with code 3 | pipe and a second line',
+      'failed        sensor-beta      1.2 s     17 B     3  exited with code 3 | pipe and a second line',
     )
     expect(lines).toContain('stderr of sensor-gamma (timeout):')
     expect(lines).toContain('  | still waiting…')
