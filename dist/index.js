@@ -29502,6 +29502,10 @@ const MAX_NAMES_IN_LINE = 20;
 function neutralise(line) {
     return line.replace(/##\[/g, '##\u200b[');
 }
+/** A line the action composes: one line, whatever a sensor name or message holds. */
+function logLine(text) {
+    lib_core/* info */.pq(neutralise(text.replace(/[\r\n]+/g, ' ')));
+}
 /**
  * Prints text a sensor produced (stderr, excerpts) so that it can issue no workflow command.
  * Lines are split as the runner splits them (LF, CRLF or a lone CR); a trailing newline adds no
@@ -29529,7 +29533,7 @@ function logResult(result) {
     for (const e of result.entries) {
         const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
         const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
-        lib_core/* info */.pq(neutralise(line.replace(/[\r\n]+/g, ' ')));
+        logLine(line);
     }
     lib_core/* endGroup */.N4();
     const failed = sensors.filter((e) => isFailure(e.status));
@@ -29545,16 +29549,16 @@ function logResult(result) {
     }
     if (result.cancelled)
         line += ' (run cancelled)';
-    lib_core/* info */.pq(neutralise(line.replace(/[\r\n]+/g, ' ')));
+    logLine(line);
     const withStderr = failed.filter((e) => e.stderrTail !== '');
     for (const e of withStderr.slice(0, MAX_STDERR_IN_LOG)) {
-        lib_core/* info */.pq(neutralise(`stderr of ${e.name} (${e.status}), last lines:`.replace(/[\r\n]+/g, ' ')));
+        logLine(`stderr of ${e.name} (${e.status}), last lines:`);
         logUntrusted(e.stderrTail);
     }
     if (withStderr.length > MAX_STDERR_IN_LOG) {
         const line = `stderr of ${withStderr.length - MAX_STDERR_IN_LOG} more failed sensors is in their .err ` +
             `files in ${result.snapshotsDir}`;
-        lib_core/* info */.pq(neutralise(line.replace(/[\r\n]+/g, ' ')));
+        logLine(line);
     }
 }
 

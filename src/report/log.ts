@@ -22,6 +22,11 @@ export function neutralise(line: string): string {
   return line.replace(/##\[/g, '##\u200b[')
 }
 
+/** A line the action composes: one line, whatever a sensor name or message holds. */
+function logLine(text: string): void {
+  core.info(neutralise(text.replace(/[\r\n]+/g, ' ')))
+}
+
 /**
  * Prints text a sensor produced (stderr, excerpts) so that it can issue no workflow command.
  * Lines are split as the runner splits them (LF, CRLF or a lone CR); a trailing newline adds no
@@ -49,7 +54,7 @@ export function logResult(result: SenseResult): void {
   for (const e of result.entries) {
     const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : ''
     const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`
-    core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+    logLine(line)
   }
   core.endGroup()
 
@@ -63,17 +68,17 @@ export function logResult(result: SenseResult): void {
     line += `: ${named.join(', ')}`
   }
   if (result.cancelled) line += ' (run cancelled)'
-  core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+  logLine(line)
 
   const withStderr = failed.filter((e) => e.stderrTail !== '')
   for (const e of withStderr.slice(0, MAX_STDERR_IN_LOG)) {
-    core.info(neutralise(`stderr of ${e.name} (${e.status}), last lines:`.replace(/[\r\n]+/g, ' ')))
+    logLine(`stderr of ${e.name} (${e.status}), last lines:`)
     logUntrusted(e.stderrTail)
   }
   if (withStderr.length > MAX_STDERR_IN_LOG) {
     const line =
       `stderr of ${withStderr.length - MAX_STDERR_IN_LOG} more failed sensors is in their .err ` +
       `files in ${result.snapshotsDir}`
-    core.info(neutralise(line.replace(/[\r\n]+/g, ' ')))
+    logLine(line)
   }
 }
