@@ -29267,6 +29267,7 @@ function assemble(p) {
     const table = p.rows.length > 0 ? `${TABLE_HEAD}${p.rows.join('')}\n` : '';
     return p.head + table + p.tableNotes.join('') + p.details.join('') + p.detailsNote + p.tail;
 }
+/** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /** buildSummary with an explicit byte budget (writeSummary passes what the step has left). */
 function renderSummary(result, extras, limit) {
@@ -29496,8 +29497,18 @@ async function writeSummary(result, extras = {}) {
 
 /** Past this many failed sensors the log points at the `.err` files instead of printing more. */
 const MAX_STDERR_IN_LOG = 50;
-/** Failed sensors named in the summary line; the rest are counted. */
+/** Failed sensors named in one line; the rest are counted. */
 const MAX_NAMES_IN_LINE = 20;
+/**
+ * `sensor-a (timeout), sensor-b (failed), … and 7 more`: short enough for one log line and for
+ * the step's failure message, which the runner cuts at 4,096 characters.
+ */
+function nameFailures(failed) {
+    const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`);
+    if (failed.length > named.length)
+        named.push(`… and ${failed.length - named.length} more`);
+    return named.join(', ');
+}
 /** `##[` → `##\u200b[`: the zero-width space sits before every `[` that followed `##`. */
 function neutralise(line) {
     return line.replace(/##\[/g, '##\u200b[');
@@ -29528,7 +29539,7 @@ function logUntrusted(text, write = lib_core/* info */.pq) {
 function logResult(result) {
     const sensors = sensorEntries(result);
     const probes = result.entries.length - sensors.length;
-    lib_core/* startGroup */.Oh(`looop sense: ${sensors.length} sensors, ${probes} probes`);
+    lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
     const width = Math.max(0, ...result.entries.map((e) => e.status.length));
     for (const e of result.entries) {
         const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
@@ -29538,15 +29549,8 @@ function logResult(result) {
     lib_core/* endGroup */.N4();
     const failed = sensors.filter((e) => isFailure(e.status));
     let line = verdict(result);
-    if (failed.length === 0) {
-        line += ` in ${formatDuration(result.durationMs)}`;
-    }
-    else {
-        const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`);
-        if (failed.length > named.length)
-            named.push(`… and ${failed.length - named.length} more`);
-        line += `: ${named.join(', ')}`;
-    }
+    line +=
+        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
     if (result.cancelled)
         line += ' (run cancelled)';
     logLine(line);
@@ -33677,6 +33681,8 @@ async function discoverSensors(patterns, workingDirectory) {
     return scripts;
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(78474);
 ;// CONCATENATED MODULE: ./src/sense/env.ts
 /**
  * The environment a sensor sees: the step's own, minus what would let it change the job or
@@ -34232,6 +34238,7 @@ async function prepareDirectory(dir, keep) {
 
 
 
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -34255,6 +34262,10 @@ async function sense(options) {
             });
         }
     }
+    // Each running sensor listens on the one cancellation signal; past 10 Node would warn of
+    // a leak that is not one (listeners go when their sensor ends).
+    if (options.signal)
+        (0,external_node_events_.setMaxListeners)(0, options.signal);
     const written = [];
     const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => {
         const produced = await senseScript(script, options, platform);
@@ -34503,16 +34514,16 @@ async function run(env = process.env) {
             probeSignals: await readProbeSignals(result),
         };
         const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner);
-        if (inRunner)
-            await writeSummary(result, extras);
-        else
-            process.stdout.write(`${buildTextSummary(result, extras)}\n`);
         writeOutputs(outputValues(result, artifact), env);
+        if (!inRunner)
+            process.stdout.write(`${buildTextSummary(result, extras)}\n`);
+        else
+            await writeSummary(result, extras).catch(summaryMissing);
         const failed = result.entries.filter((e) => isFailure(e.status));
         if (result.cancelled)
             failures.unshift('The run was cancelled: finished sensors were written, the rest are marked cancelled.');
         if (failed.length > 0 && inputs.failOnError) {
-            failures.unshift(`${failed.length} of ${sensorCount} sensors failed: ${failed.map((e) => `${e.name} (${e.status})`).join(', ')}`);
+            failures.unshift(`${failed.length} of ${sensorCount} sensors failed: ${nameFailures(failed)}`);
         }
     }
     catch (error) {
@@ -34560,6 +34571,14 @@ async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
         extras.uploadNote = `upload failed: ${message}`;
         return undefined;
     }
+}
+/**
+ * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
+ * Servers) make core.summary throw: that costs a warning, never the outputs or the verdict.
+ */
+function summaryMissing(error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    lib_core/* warning */.$e(`The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`);
 }
 /** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */
 function fail(message, inRunner) {

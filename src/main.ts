@@ -14,7 +14,7 @@ import {
   UploadMode,
 } from './inputs.js'
 import { emitAnnotations, planAnnotations } from './report/annotations.js'
-import { logResult } from './report/log.js'
+import { logResult, nameFailures } from './report/log.js'
 import { outputValues, type UploadedArtifact, writeOutputs } from './report/outputs.js'
 import {
   buildTextSummary,
@@ -86,9 +86,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner)
 
-    if (inRunner) await writeSummary(result, extras)
-    else process.stdout.write(`${buildTextSummary(result, extras)}\n`)
     writeOutputs(outputValues(result, artifact), env)
+    if (!inRunner) process.stdout.write(`${buildTextSummary(result, extras)}\n`)
+    else await writeSummary(result, extras).catch(summaryMissing)
 
     const failed = result.entries.filter((e) => isFailure(e.status))
     if (result.cancelled)
@@ -96,9 +96,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         'The run was cancelled: finished sensors were written, the rest are marked cancelled.',
       )
     if (failed.length > 0 && inputs.failOnError) {
-      failures.unshift(
-        `${failed.length} of ${sensorCount} sensors failed: ${failed.map((e) => `${e.name} (${e.status})`).join(', ')}`,
-      )
+      failures.unshift(`${failed.length} of ${sensorCount} sensors failed: ${nameFailures(failed)}`)
     }
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error))
@@ -151,6 +149,17 @@ async function uploadPhase(
     extras.uploadNote = `upload failed: ${message}`
     return undefined
   }
+}
+
+/**
+ * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
+ * Servers) make core.summary throw: that costs a warning, never the outputs or the verdict.
+ */
+function summaryMissing(error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error)
+  core.warning(
+    `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
+  )
 }
 
 /** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */

@@ -119,7 +119,7 @@ describe('logResult', () => {
       logResult(result([sensor('a', Status.Ok), sensor('b', Status.Fresh), probe('runner')])),
     )
     expect(lines).toEqual([
-      '::group::looop sense: 2 sensors, 1 probes',
+      '::group::looop sense: 2 sensors, 1 probe',
       'ok     sensor-a  1.2 s',
       'fresh  sensor-b  1.2 s',
       'ok     sys-runner  3 ms',

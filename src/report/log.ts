@@ -9,13 +9,23 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
-import { isFailure, type SenseResult } from '../sense/types.js'
-import { formatDuration, sensorEntries, verdict } from './summary.js'
+import { type Entry, isFailure, type SenseResult } from '../sense/types.js'
+import { formatDuration, plural, sensorEntries, verdict } from './summary.js'
 
 /** Past this many failed sensors the log points at the `.err` files instead of printing more. */
 export const MAX_STDERR_IN_LOG = 50
-/** Failed sensors named in the summary line; the rest are counted. */
+/** Failed sensors named in one line; the rest are counted. */
 const MAX_NAMES_IN_LINE = 20
+
+/**
+ * `sensor-a (timeout), sensor-b (failed), … and 7 more`: short enough for one log line and for
+ * the step's failure message, which the runner cuts at 4,096 characters.
+ */
+export function nameFailures(failed: readonly Entry[]): string {
+  const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`)
+  if (failed.length > named.length) named.push(`… and ${failed.length - named.length} more`)
+  return named.join(', ')
+}
 
 /** `##[` → `##\u200b[`: the zero-width space sits before every `[` that followed `##`. */
 export function neutralise(line: string): string {
@@ -49,7 +59,9 @@ export function logUntrusted(text: string, write: (line: string) => void = core.
 export function logResult(result: SenseResult): void {
   const sensors = sensorEntries(result)
   const probes = result.entries.length - sensors.length
-  core.startGroup(`looop sense: ${sensors.length} sensors, ${probes} probes`)
+  core.startGroup(
+    `looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`,
+  )
   const width = Math.max(0, ...result.entries.map((e) => e.status.length))
   for (const e of result.entries) {
     const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : ''
@@ -60,13 +72,8 @@ export function logResult(result: SenseResult): void {
 
   const failed = sensors.filter((e) => isFailure(e.status))
   let line = verdict(result)
-  if (failed.length === 0) {
-    line += ` in ${formatDuration(result.durationMs)}`
-  } else {
-    const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`)
-    if (failed.length > named.length) named.push(`… and ${failed.length - named.length} more`)
-    line += `: ${named.join(', ')}`
-  }
+  line +=
+    failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`
   if (result.cancelled) line += ' (run cancelled)'
   logLine(line)
 

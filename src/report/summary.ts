@@ -278,7 +278,8 @@ function assemble(p: Page): string {
   return p.head + table + p.tableNotes.join('') + p.details.join('') + p.detailsNote + p.tail
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+/** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /** buildSummary with an explicit byte budget (writeSummary passes what the step has left). */
 export function renderSummary(result: SenseResult, extras: SummaryExtras, limit: number): string {

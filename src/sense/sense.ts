@@ -7,6 +7,7 @@
  * entries are sorted by name, and the hash sorts by file name.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { discoverSensors } from './discover.js'
@@ -81,6 +82,9 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     }
   }
 
+  // Each running sensor listens on the one cancellation signal; past 10 Node would warn of
+  // a leak that is not one (listeners go when their sensor ends).
+  if (options.signal) setMaxListeners(0, options.signal)
   const written: string[] = []
   const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => {
     const produced = await senseScript(script, options, platform)
