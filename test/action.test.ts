@@ -57,7 +57,7 @@ describe('the bundled action in a runner', () => {
     await ws.write('sensors/good.sh', jsonSensor({ signal: 1 }))
     await ws.write('sensors/bad.sh', '#!/bin/sh\necho nope >&2\nexit 7\n')
     await ws.write('sensors/slow.sh', '#!/bin/sh\nsleep 30\n')
-    const run = await ws.run({ timeout: '0.5', probes: 'none' })
+    const run = await ws.run({ timeout: '2', probes: 'none' })
 
     expect(run.code).toBe(1)
     const failure = commands(run.stdout, 'error').at(-1)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { DEFAULTS, Inputs, Outputs } from '../src/constants.js'
-import { getInputs, InputError, IfNoSensors, UploadMode } from '../src/inputs.js'
+import { getInputs, IfNoSensors, InputError, UploadMode } from '../src/inputs.js'
 import { MAX_BYTES_CEILING } from '../src/sense/types.js'
 import { ROOT } from './fixtures/action.js'
 

@@ -210,14 +210,15 @@ describe('runSensor: the process group', () => {
         'wait',
       ].join('\n'),
     )
-    const out = await run(s, { timeoutMs: 1000 })
+    // Generous enough for bash to record every pid on a loaded machine before the deadline.
+    const out = await run(s, { timeoutMs: 2500 })
     expect(out.status).toBe(Status.Timeout)
     expect(out.exitCode).toBe(124)
-    expect(out.message).toContain('timed out after 1 s')
+    expect(out.message).toContain('timed out after 2.5 s')
     for (const pid of await pids(3)) expect(await settledAlive(pid)).toBe(false)
-    expect(parseSnapshot(out, { timeoutMs: 1000, maxBytes: 8192 })).toEqual({
+    expect(parseSnapshot(out, { timeoutMs: 2500, maxBytes: 8192 })).toEqual({
       signal: { error: 'timeout', exit_code: 124 },
-      detail: { message: out.message, timeout_s: 1, stderr: 'waiting\n' },
+      detail: { message: out.message, timeout_s: 2.5, stderr: 'waiting\n' },
     })
   })
 
@@ -226,9 +227,10 @@ describe('runSensor: the process group', () => {
       'stubborn',
       ['trap "" TERM', 'echo $$ >> "$PIDS"', 'sleep 300 & echo $! >> "$PIDS"', 'wait'].join('\n'),
     )
-    const out = await run(s, { timeoutMs: 500 })
+    // The trap must be set before TERM comes, or this would test nothing.
+    const out = await run(s, { timeoutMs: 1500 })
     expect(out.status).toBe(Status.Timeout)
-    expect(out.message).toContain('timed out after 0.5 s')
+    expect(out.message).toContain('timed out after 1.5 s')
     for (const pid of await pids(2)) expect(await settledAlive(pid)).toBe(false)
   })
 

@@ -3,18 +3,20 @@
  * real files in a real snapshots directory.
  */
 import {
+  access,
   chmod,
   lstat,
   mkdir,
   mkdtemp,
-  readFile,
   readdir,
+  readFile,
   rm,
   symlink,
   writeFile,
 } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type SenseOptions, sense } from '../src/sense/sense.js'
 import { Kind, Status, WarningCode } from '../src/sense/types.js'
@@ -252,11 +254,22 @@ describe('sense', () => {
   })
 
   it('marks every sensor cancelled and writes the index when the run is aborted', async () => {
+    const started = path.join(dir, 'slow-started')
     await sensor('done', `echo '{"signal":1}'`)
-    await sensor('slow', 'sleep 30; echo "{}"')
+    await sensor('slow', `touch "${started}"; sleep 30; echo "{}"`)
     const controller = new AbortController()
     const pending = sense(options({ signal: controller.signal, concurrency: 2 }))
-    setTimeout(() => controller.abort(), 500)
+    // Cancel once `done` has published and `slow` is running, however loaded the machine is.
+    const ready = () =>
+      Promise.all([access(started), access(path.join(snapshots, 'sensor-done.json'))])
+    while (
+      !(await ready().then(
+        () => true,
+        () => false,
+      ))
+    )
+      await sleep(20)
+    controller.abort()
     const result = await pending
     expect(result.cancelled).toBe(true)
     expect(result.entries.map((e) => [e.name, e.status])).toEqual([
