@@ -41,9 +41,10 @@ function runtimePresent(env) {
  */
 async function uploadSnapshots(req) {
     checkRequest(req);
-    const files = await regularFiles(req.files);
+    const { files, skipped } = await regularFiles(req.files);
     if (files.length === 0) {
-        throw new UploadError(`artifact "${req.name}": no regular files to upload under ${req.rootDirectory}`);
+        const vanished = skipped.length > 0 ? `; these listed files vanished: ${skipped.join(', ')}` : '';
+        throw new UploadError(`artifact "${req.name}": no regular files to upload under ${req.rootDirectory}${vanished}`);
     }
     let mod;
     try {
@@ -80,7 +81,7 @@ async function uploadSnapshots(req) {
     if (id === undefined || digest === undefined) {
         throw new UploadError(`artifact "${req.name}": the upload returned no ${id === undefined ? 'id' : 'digest'}`);
     }
-    return { id: String(id), url: artifactUrl(req.env, id), digest };
+    return { id: String(id), url: artifactUrl(req.env, id), digest, skipped };
 }
 function checkRequest(req) {
     if (!runtimePresent(req.env)) {
@@ -109,22 +110,31 @@ function checkRequest(req) {
 }
 /**
  * Keeps regular files only, in the given order. The library turns a directory into a zero-byte
- * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact.
+ * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact,
+ * and both are dropped silently. A path that no longer exists (ENOENT, or ENOTDIR when a folder
+ * on the way was replaced) is dropped too but reported in `skipped`: the snapshots of the
+ * others are still worth uploading. Any other error (say EACCES) fails the upload.
  */
 async function regularFiles(paths) {
-    const kept = [];
+    const files = [];
+    const skipped = [];
     for (const path of paths) {
         let isFile;
         try {
             isFile = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(path)).isFile();
         }
         catch (err) {
-            throw new UploadError(`file to upload is missing: ${path} (${messageOf(err)})`);
+            const code = err.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR') {
+                skipped.push(path);
+                continue;
+            }
+            throw new UploadError(`file to upload cannot be read: ${path} (${messageOf(err)})`);
         }
         if (isFile)
-            kept.push(path);
+            files.push(path);
     }
-    return kept;
+    return { files, skipped };
 }
 /**
  * The service reports a name clash only through the HTTP status in the client's error text:

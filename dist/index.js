@@ -28390,6 +28390,9 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/constants.ts
@@ -28465,9 +28468,6 @@ var Outputs;
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./src/sense/world-hash.ts
@@ -28663,10 +28663,21 @@ async function probeWorkflow(ctx) {
     };
 }
 /**
+ * The most bytes of one claim file that are read. A lease is a small JSON record; a larger
+ * file is not read further, so a runaway or hostile file cannot cost memory or time.
+ */
+const CLAIM_MAX_BYTES = 64 * 1024;
+/**
  * `claims`: looop's lease files, `claims/*.json` under the working directory, sorted by file
  * name in byte order. The lease set is the signal: a worker taking or releasing a task is a
- * real change. A lease that cannot be read or is not JSON is listed with `claim: null`, so its
- * presence still counts; directories and dot-files are not leases.
+ * real change. Rules, each keeping the probe from hanging or flapping:
+ * - Only regular files (after following links) are leases. A directory, a FIFO, a socket or a
+ *   device (say a link to /dev/zero) is left out: opening a FIFO blocks until a writer comes,
+ *   and a device can stream forever. Dot-files are not leases either.
+ * - A lease whose link is dangling, that cannot be read, is not JSON, or is larger than
+ *   CLAIM_MAX_BYTES is listed with `claim: null`, so its presence still counts. `null` rather
+ *   than an error object: the signal stays the same while the file stays oversized, whatever
+ *   its exact size, and cannot be mistaken for a lease whose JSON happens to look like one.
  */
 async function probeClaims(ctx) {
     const dir = external_node_path_.join(ctx.workingDirectory, 'claims');
@@ -28687,13 +28698,51 @@ async function probeClaims(ctx) {
     for (const fileName of candidates) {
         const file = external_node_path_.join(dir, fileName);
         const stat = await external_node_fs_.promises.stat(file).catch(() => undefined);
-        if (stat?.isDirectory())
+        // A failed stat (dangling link, no permission) leaves an unreadable lease: listed, null.
+        if (stat !== undefined && !stat.isFile())
             continue;
-        const bytes = await external_node_fs_.promises.readFile(file).catch(() => undefined);
-        const parsed = bytes === undefined ? undefined : parseJson(bytes);
+        const bytes = stat === undefined ? 'unreadable' : await readClaim(file);
+        if (bytes === 'not-a-file')
+            continue;
+        const parsed = typeof bytes === 'string' ? undefined : parseJson(bytes);
         leases.push({ name: fileName.slice(0, -'.json'.length), claim: parsed ? parsed.value : null });
     }
     return { signal: leases, detail: { count: leases.length } };
+}
+/**
+ * Reads at most CLAIM_MAX_BYTES + 1 bytes of a claim file. The open is non-blocking and the
+ * opened handle is checked again, so a file swapped for a FIFO or a device after the `stat`
+ * still cannot block or stream: it is `not-a-file`.
+ */
+async function readClaim(file) {
+    // O_NONBLOCK does not exist on Windows, where FIFOs are not files in a folder anyway.
+    const flags = external_node_fs_.promises.constants.O_RDONLY | (external_node_fs_.promises.constants.O_NONBLOCK ?? 0);
+    let handle;
+    try {
+        handle = await external_node_fs_.promises.open(file, flags);
+    }
+    catch {
+        return 'unreadable';
+    }
+    try {
+        if (!(await handle.stat()).isFile())
+            return 'not-a-file';
+        const buffer = Buffer.alloc(CLAIM_MAX_BYTES + 1);
+        let filled = 0;
+        while (filled < buffer.length) {
+            const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        return filled > CLAIM_MAX_BYTES ? 'too-large' : buffer.subarray(0, filled);
+    }
+    catch {
+        return 'unreadable';
+    }
+    finally {
+        await handle.close().catch(() => { });
+    }
 }
 /** The probe table, in the order of the `probes` input's documentation. */
 const PROBES = [
@@ -28778,6 +28827,12 @@ var WarningCode;
     WarningCode["NoExecBit"] = "no-exec-bit";
     WarningCode["NoSensors"] = "no-sensors";
     WarningCode["NotYetSupported"] = "not-yet-supported";
+    /** A snapshot could not be written (something else changed the snapshots directory). */
+    WarningCode["PublishFailed"] = "publish-failed";
+    /** Written snapshots that vanished before the upload (a sensor deleted them). */
+    WarningCode["UploadSkipped"] = "upload-skipped";
+    /** The job summary could not be written. */
+    WarningCode["SummaryNotWritten"] = "summary-not-written";
 })(WarningCode || (WarningCode = {}));
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -28890,11 +28945,13 @@ function patternList(value) {
     return patterns;
 }
 function timeoutMs(value) {
-    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
         throw new InputError(`\`${Inputs.Timeout}\` is ${show(value)}. Accepted: seconds per sensor, a number from 0 to ` +
             `${MAX_TIMEOUT_S} (decimals allowed, e.g. \`2.5\`); \`0\` means no limit.`);
     }
-    return Math.round(Number(value) * 1000);
+    // A tiny positive timeout stays a limit (1 ms), never becomes 0, which means no limit.
+    const ms = Math.round(Number(value) * 1000);
+    return Number(value) > 0 ? Math.max(1, ms) : 0;
 }
 function maxBytes(value) {
     const n = integer(Inputs.MaxBytes, value, 0, MAX_BYTES_CEILING, '; `0` means the 64 MiB ceiling');
@@ -29020,17 +29077,20 @@ function snapshotsDirectory(value, workingDirectory, workspace) {
         throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${show(value)}, which is ${hit[0]} (${target}). ` +
             'Snapshots get pruned there, so it must be a folder of its own, e.g. `snapshots`.');
     }
-    try {
-        if (!(0,external_node_fs_.statSync)(absolute).isDirectory()) {
-            throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${show(value)}, which resolves to ${absolute}: a file, not a ` +
-                'directory. Accepted: a directory path (created when missing); remove the file or pick another path.');
-        }
-    }
-    catch (error) {
-        if (error instanceof InputError)
-            throw error;
+    // The folder is created when missing, so the nearest part of the path that exists must be
+    // a directory: `afile/snaps` would fail later with a bare ENOTDIR.
+    const existing = nearestExisting(absolute);
+    if (!(0,external_node_fs_.statSync)(existing).isDirectory()) {
+        throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${show(value)}, but ${existing} is a file, not a directory. ` +
+            'Accepted: a directory path (created when missing); remove the file or pick another path.');
     }
     return absolute;
+}
+function nearestExisting(p) {
+    let current = p;
+    while (!(0,external_node_fs_.existsSync)(current) && external_node_path_default().dirname(current) !== current)
+        current = external_node_path_default().dirname(current);
+    return current;
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -29455,7 +29515,7 @@ async function readProbeSignals(result) {
 /**
  * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
  * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
- * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it warns instead.
+ * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
  */
 async function writeSummary(result, extras = {}) {
     const withSignals = extras.probeSignals === undefined
@@ -29474,9 +29534,7 @@ async function writeSummary(result, extras = {}) {
     // addRaw(…, true) appends one newline.
     const text = renderSummary(result, withSignals, SUMMARY_LIMIT - already - 1);
     if (text === '') {
-        lib_core/* warning */.$e(`The job summary was not written: this step's summary already holds ${already} bytes, ` +
-            `and GitHub drops a step summary past 1 MiB.`);
-        return;
+        throw new Error(`this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`);
     }
     await lib_core/* summary */.z.addRaw(text, true).write();
 }
@@ -29660,6 +29718,14 @@ function emitAnnotations(plan) {
 }
 function props(a) {
     return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
+}
+/**
+ * Outside a runner the warnings as plain lines (workflow commands mean nothing there); the
+ * errors are already in the text summary.
+ */
+function printWarnings(plan) {
+    const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
+    process.stdout.write(lines.join(''));
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
@@ -33617,7 +33683,9 @@ function shown(file, workingDirectory) {
  * whitespace and `#` comment lines are ignored; a `!pattern` line excludes its matches from
  * every include pattern, wherever it stands. `workingDirectory` may be relative (to cwd).
  */
-async function discoverSensors(patterns, workingDirectory) {
+async function discoverSensors(patterns, workingDirectory, 
+/** Absolute folders whose files are never sensors (the snapshots directory). */
+excludeDirs = []) {
     const wd = external_node_path_.resolve(workingDirectory);
     const lines = patterns
         .flatMap((p) => p.split(/\r?\n|\r/))
@@ -33648,7 +33716,13 @@ async function discoverSensors(patterns, workingDirectory) {
         }
     });
     const scripts = [];
+    const excluded = (file) => excludeDirs.some((dir) => {
+        const rel = external_node_path_.relative(dir, file);
+        return !rel.startsWith('..') && !external_node_path_.isAbsolute(rel);
+    });
     for (const file of [...baseOf.keys()].sort(byteOrder)) {
+        if (excluded(file))
+            continue;
         // stat follows symlinks: a link to a file is a sensor, anything but a regular file is not.
         const stat = await external_node_fs_.promises.stat(file).catch(() => undefined);
         if (stat === undefined || !stat.isFile())
@@ -33678,8 +33752,18 @@ async function discoverSensors(patterns, workingDirectory) {
         throw new DiscoveryError(`sensors: ${described.join('; ')}. Each sensor needs its own name: rename one of them, ` +
             `or exclude one with a "!" line in the sensors input, e.g. "!${example}"`);
     }
+    // The temporary file a snapshot is published through has a short name of its own; the
+    // snapshot's own name must fit the file-system limit.
+    const tooLong = scripts.filter((s) => Buffer.byteLength(`${s.snapshotName}.json`) > MAX_FILE_NAME);
+    if (tooLong.length > 0) {
+        throw new DiscoveryError(`sensors: ${tooLong.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')} would get a ` +
+            `snapshot file name over ${MAX_FILE_NAME} bytes. Shorten the folder or file names, or ` +
+            'start the pattern deeper (the name is the path below the first folder with a glob).');
+    }
     return scripts;
 }
+/** Longest file name (bytes) that common file systems (ext4, APFS, NTFS) accept. */
+const MAX_FILE_NAME = 255;
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(78474);
@@ -34077,7 +34161,16 @@ async function describeSpawnError(err, opts) {
     if (runsUnderBash && code === 'ENOENT') {
         return `could not start ${script.path}: bash was not found on PATH (${raw})`;
     }
-    const interpreter = head.startsWith('#!') ? head.slice(2).split('\n')[0]?.trim() : undefined;
+    const shebang = head.startsWith('#!') ? head.slice(2).split('\n')[0] : undefined;
+    const interpreter = shebang?.trim();
+    // A file saved with Windows line endings has `#!/bin/bash\r`: the kernel looks for a program
+    // named `bash\r`, which does not exist, although `/bin/bash` itself is fine.
+    if (!runsUnderBash && shebang?.endsWith('\r') && (code === 'ENOENT' || code === 'EACCES')) {
+        return (`could not start ${script.path}: the file has CRLF (Windows) line endings, so its #! line ` +
+            `names \`${interpreter}\` followed by a carriage return, which cannot be run (${code}); ` +
+            `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${script.path}\`, and keep it ` +
+            'so with a `.gitattributes` rule `*.sh text eol=lf`');
+    }
     if (!runsUnderBash && interpreter && (code === 'ENOENT' || code === 'EACCES')) {
         return (`could not start ${script.path}: its interpreter \`${interpreter}\` (the #! line) ` +
             `cannot be run (${code}); fix the #! line or install the interpreter`);
@@ -34176,8 +34269,9 @@ function isOwnedShape(fileName) {
 /** Writes `bytes` to `dir/fileName` atomically; returns the absolute path. */
 async function publish(dir, fileName, bytes) {
     const target = external_node_path_default().join(dir, fileName);
-    // `wx` fails rather than follow anything already at the temporary name.
-    const temp = external_node_path_default().join(dir, `.${fileName}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    // Short and fixed-length, so any snapshot name that fits the file system has a temporary
+    // name that fits too; `wx` fails rather than follow anything already at that name.
+    const temp = external_node_path_default().join(dir, `.looop-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
     try {
         await (0,promises_.writeFile)(temp, bytes, { flag: 'wx' });
         await (0,promises_.rename)(temp, target);
@@ -34242,7 +34336,10 @@ async function prepareDirectory(dir, keep) {
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
-    const scripts = await discoverSensors(options.patterns, options.workingDirectory);
+    // A snapshots folder under the sensors folder must not turn its own files into sensors.
+    const scripts = await discoverSensors(options.patterns, options.workingDirectory, [
+        options.snapshotsDir,
+    ]);
     const keep = new Set([INDEX_FILE]);
     for (const s of scripts)
         keep.add(`${s.snapshotName}.json`).add(`${s.snapshotName}.err`);
@@ -34253,7 +34350,8 @@ async function sense(options) {
     // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
     if (platform !== 'win32') {
         for (const s of scripts.filter((x) => !x.executable)) {
-            const rel = external_node_path_default().relative(options.workingDirectory, s.path);
+            // Relative to the workspace (the repository root), where the git command is run.
+            const rel = toPosix(external_node_path_default().relative(options.workspace ?? options.workingDirectory, s.path));
             warnings.push({
                 code: WarningCode.NoExecBit,
                 title: `${s.snapshotName}: not executable`,
@@ -34267,16 +34365,27 @@ async function sense(options) {
     if (options.signal)
         (0,external_node_events_.setMaxListeners)(0, options.signal);
     const written = [];
-    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => {
-        const produced = await senseScript(script, options, platform);
-        written.push(...(await publishProduced(produced, options.snapshotsDir)));
-        return produced;
-    });
-    const probeRuns = await Promise.all(options.probes.map(async (name) => {
-        const produced = await senseProbe(name, options);
-        written.push(...(await publishProduced(produced, options.snapshotsDir)));
-        return produced;
-    }));
+    /**
+     * Publishing can fail only when something else changed the folder meanwhile (a sensor
+     * deleting it, a directory planted at a snapshot path). That costs this one snapshot, as a
+     * warning, never the beat: the hash then covers only what is on disk.
+     */
+    const publishOrWarn = async (produced) => {
+        try {
+            written.push(...(await publishProduced(produced, options.snapshotsDir)));
+            return produced;
+        }
+        catch (error) {
+            warnings.push({
+                code: WarningCode.PublishFailed,
+                title: `${produced.entry.name}: snapshot not written`,
+                message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${error.message}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
+            });
+            return { ...produced, snapshot: undefined };
+        }
+    };
+    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform)));
+    const probeRuns = await Promise.all(options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
     const produced = [...sensorRuns, ...probeRuns].sort((a, b) => compareBytes(a.entry.name, b.entry.name));
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
     const finished = new Date();
@@ -34293,6 +34402,8 @@ async function sense(options) {
         warnings,
         cancelled: options.signal?.aborted ?? false,
     };
+    // A sensor may have removed the whole folder; index.json is written all the same.
+    await (0,promises_.mkdir)(options.snapshotsDir, { recursive: true });
     written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)));
     result.writtenFiles = written.sort();
     return result;
@@ -34454,6 +34565,7 @@ function toPosix(p) {
 
 
 
+
 /** Inputs declared by the contract whose feature this version does not implement yet. */
 const NOT_YET_SUPPORTED = [
     Inputs.Previous,
@@ -34466,36 +34578,17 @@ async function run(env = process.env) {
     const failures = [];
     if (!inRunner)
         hideDebugLines();
+    // Held until the end: a cancellation during the upload or the summary still lets both
+    // finish, and the step then fails as cancelled.
+    const cancellation = cancelOnSignals();
     try {
         const inputs = getInputs(env);
         // Registered first, so the runner masks them in everything logged after this line.
-        for (const value of inputs.redact)
-            lib_core/* setSecret */.Pq(value);
-        const cancellation = cancelOnSignals();
-        let result;
-        try {
-            result = await sense({
-                patterns: inputs.sensors,
-                workingDirectory: inputs.workingDirectory,
-                snapshotsDir: inputs.snapshotsDir,
-                timeoutMs: inputs.timeoutMs,
-                maxBytes: inputs.maxBytes,
-                concurrency: inputs.concurrency,
-                probes: inputs.probes,
-                env,
-                signal: cancellation.signal,
-                settings: indexSettings(inputs),
-            });
-        }
-        catch (error) {
-            // A name collision is an input error: say so in the user's terms.
-            if (error instanceof DiscoveryError)
-                throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`);
-            throw error;
-        }
-        finally {
-            cancellation.dispose();
-        }
+        // Outside a runner `::add-mask::` would only print the secret.
+        if (inRunner)
+            for (const value of inputs.redact)
+                lib_core/* setSecret */.Pq(value);
+        const result = await senseWith(inputs, env, cancellation.signal);
         result.warnings.unshift(...notYetSupportedWarnings(env));
         const sensorCount = result.entries.filter((e) => e.kind === Kind.Sensor).length;
         if (sensorCount === 0) {
@@ -34506,9 +34599,9 @@ async function run(env = process.env) {
                 result.warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message });
             }
         }
-        logResult(result);
+        // Outside a runner the text summary printed below says all of this, without commands.
         if (inRunner)
-            emitAnnotations(planAnnotations(result, inputs.workspace));
+            logResult(result);
         const extras = {
             artifactName: inputs.artifactName,
             probeSignals: await readProbeSignals(result),
@@ -34518,19 +34611,53 @@ async function run(env = process.env) {
         if (!inRunner)
             process.stdout.write(`${buildTextSummary(result, extras)}\n`);
         else
-            await writeSummary(result, extras).catch(summaryMissing);
+            await writeSummary(result, extras).catch((error) => summaryMissing(result, error));
+        // Last, so that every warning (the summary's and the upload's too) goes through one cap.
+        const plan = planAnnotations(result, inputs.workspace);
+        if (inRunner)
+            emitAnnotations(plan);
+        else
+            printWarnings(plan);
         const failed = result.entries.filter((e) => isFailure(e.status));
-        if (result.cancelled)
-            failures.unshift('The run was cancelled: finished sensors were written, the rest are marked cancelled.');
         if (failed.length > 0 && inputs.failOnError) {
-            failures.unshift(`${failed.length} of ${sensorCount} sensors failed: ${nameFailures(failed)}`);
+            failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
         }
     }
     catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
     }
+    finally {
+        cancellation.dispose();
+    }
+    if (cancellation.signal.aborted) {
+        failures.unshift('The run was cancelled: finished sensors were written, the rest are marked cancelled.');
+    }
     if (failures.length > 0)
         fail(failures.join('\n'), inRunner);
+}
+/** The sense phase, with a name collision reported as the input error it is. */
+async function senseWith(inputs, env, signal) {
+    try {
+        return await sense({
+            patterns: inputs.sensors,
+            workingDirectory: inputs.workingDirectory,
+            workspace: inputs.workspace,
+            snapshotsDir: inputs.snapshotsDir,
+            timeoutMs: inputs.timeoutMs,
+            maxBytes: inputs.maxBytes,
+            concurrency: inputs.concurrency,
+            probes: inputs.probes,
+            env,
+            signal,
+            settings: indexSettings(inputs),
+        });
+    }
+    catch (error) {
+        if (error instanceof DiscoveryError) {
+            throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`);
+        }
+        throw error;
+    }
 }
 /** Uploads when asked to; a failure is recorded (the step fails later), never thrown. */
 async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
@@ -34563,6 +34690,13 @@ async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
             env,
         });
         extras.artifactUrl = artifact.url;
+        if (artifact.skipped.length > 0) {
+            result.warnings.push({
+                code: WarningCode.UploadSkipped,
+                title: 'snapshots missing from the artifact',
+                message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => external_node_path_default().basename(f)).join(', ')}`,
+            });
+        }
         return artifact;
     }
     catch (error) {
@@ -34574,11 +34708,16 @@ async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
 }
 /**
  * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
- * Servers) make core.summary throw: that costs a warning, never the outputs or the verdict.
+ * Servers) make core.summary throw, and so does a summary already full: that costs a warning,
+ * never the outputs or the verdict.
  */
-function summaryMissing(error) {
+function summaryMissing(result, error) {
     const reason = error instanceof Error ? error.message : String(error);
-    lib_core/* warning */.$e(`The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`);
+    result.warnings.push({
+        code: WarningCode.SummaryNotWritten,
+        title: 'job summary not written',
+        message: `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
+    });
 }
 /** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */
 function fail(message, inRunner) {

@@ -6,7 +6,7 @@
  * Every bad value is collected and reported together, before any sensor runs: one error per
  * input, naming the input, the value, what is accepted and the fix.
  */
-import { realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { DEFAULTS, Inputs } from './constants.js'
@@ -177,13 +177,15 @@ function patternList(value: string): string[] {
 }
 
 function timeoutMs(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
     throw new InputError(
       `\`${Inputs.Timeout}\` is ${show(value)}. Accepted: seconds per sensor, a number from 0 to ` +
         `${MAX_TIMEOUT_S} (decimals allowed, e.g. \`2.5\`); \`0\` means no limit.`,
     )
   }
-  return Math.round(Number(value) * 1000)
+  // A tiny positive timeout stays a limit (1 ms), never becomes 0, which means no limit.
+  const ms = Math.round(Number(value) * 1000)
+  return Number(value) > 0 ? Math.max(1, ms) : 0
 }
 
 function maxBytes(value: string): number {
@@ -336,15 +338,20 @@ function snapshotsDirectory(value: string, workingDirectory: string, workspace: 
         'Snapshots get pruned there, so it must be a folder of its own, e.g. `snapshots`.',
     )
   }
-  try {
-    if (!statSync(absolute).isDirectory()) {
-      throw new InputError(
-        `\`${Inputs.SnapshotsDir}\` is ${show(value)}, which resolves to ${absolute}: a file, not a ` +
-          'directory. Accepted: a directory path (created when missing); remove the file or pick another path.',
-      )
-    }
-  } catch (error) {
-    if (error instanceof InputError) throw error
+  // The folder is created when missing, so the nearest part of the path that exists must be
+  // a directory: `afile/snaps` would fail later with a bare ENOTDIR.
+  const existing = nearestExisting(absolute)
+  if (!statSync(existing).isDirectory()) {
+    throw new InputError(
+      `\`${Inputs.SnapshotsDir}\` is ${show(value)}, but ${existing} is a file, not a directory. ` +
+        'Accepted: a directory path (created when missing); remove the file or pick another path.',
+    )
   }
   return absolute
+}
+
+function nearestExisting(p: string): string {
+  let current = p
+  while (!existsSync(current) && path.dirname(current) !== current) current = path.dirname(current)
+  return current
 }

@@ -4,6 +4,7 @@
  * the upload, the summary and the outputs are all written before the step is failed, so a
  * failing sensor never costs the user the evidence.
  */
+import path from 'node:path'
 import * as core from '@actions/core'
 import { Inputs } from './constants.js'
 import {
@@ -13,11 +14,12 @@ import {
   nonDefaultInputs,
   UploadMode,
 } from './inputs.js'
-import { emitAnnotations, planAnnotations } from './report/annotations.js'
+import { emitAnnotations, planAnnotations, printWarnings } from './report/annotations.js'
 import { logResult, nameFailures } from './report/log.js'
 import { outputValues, type UploadedArtifact, writeOutputs } from './report/outputs.js'
 import {
   buildTextSummary,
+  plural,
   readProbeSignals,
   type SummaryExtras,
   writeSummary,
@@ -38,36 +40,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const inRunner = env.GITHUB_ACTIONS === 'true'
   const failures: string[] = []
   if (!inRunner) hideDebugLines()
+  // Held until the end: a cancellation during the upload or the summary still lets both
+  // finish, and the step then fails as cancelled.
+  const cancellation = cancelOnSignals()
   try {
     const inputs = getInputs(env)
     // Registered first, so the runner masks them in everything logged after this line.
-    for (const value of inputs.redact) core.setSecret(value)
+    // Outside a runner `::add-mask::` would only print the secret.
+    if (inRunner) for (const value of inputs.redact) core.setSecret(value)
 
-    const cancellation = cancelOnSignals()
-    let result: SenseResult
-    try {
-      result = await sense({
-        patterns: inputs.sensors,
-        workingDirectory: inputs.workingDirectory,
-        snapshotsDir: inputs.snapshotsDir,
-        timeoutMs: inputs.timeoutMs,
-        maxBytes: inputs.maxBytes,
-        concurrency: inputs.concurrency,
-        probes: inputs.probes,
-        env,
-        signal: cancellation.signal,
-        settings: indexSettings(inputs),
-      })
-    } catch (error) {
-      // A name collision is an input error: say so in the user's terms.
-      if (error instanceof DiscoveryError)
-        throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`)
-      throw error
-    } finally {
-      cancellation.dispose()
-    }
+    const result = await senseWith(inputs, env, cancellation.signal)
     result.warnings.unshift(...notYetSupportedWarnings(env))
-
     const sensorCount = result.entries.filter((e) => e.kind === Kind.Sensor).length
     if (sensorCount === 0) {
       const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`
@@ -76,32 +59,68 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         result.warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message })
       }
     }
-
-    logResult(result)
-    if (inRunner) emitAnnotations(planAnnotations(result, inputs.workspace))
+    // Outside a runner the text summary printed below says all of this, without commands.
+    if (inRunner) logResult(result)
 
     const extras: SummaryExtras = {
       artifactName: inputs.artifactName,
       probeSignals: await readProbeSignals(result),
     }
     const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner)
-
     writeOutputs(outputValues(result, artifact), env)
     if (!inRunner) process.stdout.write(`${buildTextSummary(result, extras)}\n`)
-    else await writeSummary(result, extras).catch(summaryMissing)
+    else await writeSummary(result, extras).catch((error) => summaryMissing(result, error))
+
+    // Last, so that every warning (the summary's and the upload's too) goes through one cap.
+    const plan = planAnnotations(result, inputs.workspace)
+    if (inRunner) emitAnnotations(plan)
+    else printWarnings(plan)
 
     const failed = result.entries.filter((e) => isFailure(e.status))
-    if (result.cancelled)
-      failures.unshift(
-        'The run was cancelled: finished sensors were written, the rest are marked cancelled.',
-      )
     if (failed.length > 0 && inputs.failOnError) {
-      failures.unshift(`${failed.length} of ${sensorCount} sensors failed: ${nameFailures(failed)}`)
+      failures.unshift(
+        `${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`,
+      )
     }
   } catch (error) {
     failures.push(error instanceof Error ? error.message : String(error))
+  } finally {
+    cancellation.dispose()
+  }
+  if (cancellation.signal.aborted) {
+    failures.unshift(
+      'The run was cancelled: finished sensors were written, the rest are marked cancelled.',
+    )
   }
   if (failures.length > 0) fail(failures.join('\n'), inRunner)
+}
+
+/** The sense phase, with a name collision reported as the input error it is. */
+async function senseWith(
+  inputs: ActionInputs,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<SenseResult> {
+  try {
+    return await sense({
+      patterns: inputs.sensors,
+      workingDirectory: inputs.workingDirectory,
+      workspace: inputs.workspace,
+      snapshotsDir: inputs.snapshotsDir,
+      timeoutMs: inputs.timeoutMs,
+      maxBytes: inputs.maxBytes,
+      concurrency: inputs.concurrency,
+      probes: inputs.probes,
+      env,
+      signal,
+      settings: indexSettings(inputs),
+    })
+  } catch (error) {
+    if (error instanceof DiscoveryError) {
+      throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`)
+    }
+    throw error
+  }
 }
 
 /** Uploads when asked to; a failure is recorded (the step fails later), never thrown. */
@@ -140,6 +159,13 @@ async function uploadPhase(
       env,
     })
     extras.artifactUrl = artifact.url
+    if (artifact.skipped.length > 0) {
+      result.warnings.push({
+        code: WarningCode.UploadSkipped,
+        title: 'snapshots missing from the artifact',
+        message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => path.basename(f)).join(', ')}`,
+      })
+    }
     return artifact
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
@@ -153,13 +179,16 @@ async function uploadPhase(
 
 /**
  * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
- * Servers) make core.summary throw: that costs a warning, never the outputs or the verdict.
+ * Servers) make core.summary throw, and so does a summary already full: that costs a warning,
+ * never the outputs or the verdict.
  */
-function summaryMissing(error: unknown): void {
+function summaryMissing(result: SenseResult, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error)
-  core.warning(
-    `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
-  )
+  result.warnings.push({
+    code: WarningCode.SummaryNotWritten,
+    title: 'job summary not written',
+    message: `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
+  })
 }
 
 /** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */

@@ -550,10 +550,6 @@ describe('the summary as GitHub renders it', () => {
 
     expect(run.code).toBe(1)
     const html = marked.parse(run.summary, { async: false }) as string
-    await writeFile(
-      '/tmp/summary-e2e.html',
-      `<!doctype html>\n<meta charset="utf-8">\n<title>looop sense summary</title>\n${html}`,
-    )
     expect(html.match(/<table>/g)).toHaveLength(1)
     const body = html.split('<tbody>')[1]?.split('</tbody>')[0] ?? ''
     expect(body.match(/<tr>/g)).toHaveLength(5)

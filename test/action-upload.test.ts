@@ -143,6 +143,30 @@ describe.concurrent('the bundled action uploading its snapshots', () => {
     expect(entries.map((e) => e.name).sort()).toEqual(['index.json', 'sensor-good.json'])
   })
 
+  it("still uploads, with a warning, when a sensor deleted another sensor's snapshot", async ({
+    expect,
+  }) => {
+    const ws = await freshWorkspace()
+    // concurrency 1: `a` has published before `b` deletes its snapshot.
+    await ws.write('sensors/a.sh', jsonSensor({ signal: 'a' }))
+    await ws.write(
+      'sensors/b.sh',
+      `#!/bin/sh\nrm "$SNAPSHOTS_DIR/sensor-a.json"\necho '{"signal":"b"}'\n`,
+    )
+    const run = await ws.run(
+      { 'artifact-name': 'e2e-vanished', upload: 'true', probes: 'none', concurrency: '1' },
+      harness.env,
+    )
+
+    expect(run.code).toBe(0)
+    expect(run.outputs['artifact-id']).not.toBe('')
+    const warning = commands(run.stdout, 'warning').join('\n')
+    expect(warning).toContain('snapshots missing from the artifact')
+    expect(warning).toContain('sensor-a.json')
+    const entries = readZip(await harness.downloadZip('e2e-vanished'))
+    expect(entries.map((e) => e.name).sort()).toEqual(['index.json', 'sensor-b.json'])
+  })
+
   it('skips the upload with a notice when there is no runtime and upload is auto', async ({
     expect,
   }) => {

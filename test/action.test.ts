@@ -109,11 +109,37 @@ describe('the bundled action in a runner', () => {
     expect(snap.signal).toEqual(['GITHUB_TOKEN', 'SENSOR_NAME'])
   })
 
-  it('warns that an input whose feature is not built yet has no effect', async () => {
+  it('warns that each input whose feature is not built yet has no effect', async () => {
     await ws.write('sensors/a.sh', jsonSensor({ signal: 1 }))
-    const run = await ws.run({ previous: 'old-snapshots', probes: 'none' })
+    const later = { previous: 'old-snapshots', shard: '1/2', retries: '2', redact: 'hunter22' }
+    const run = await ws.run({ ...later, probes: 'none' })
     expect(run.code).toBe(0)
-    expect(commands(run.stdout, 'warning').join('\n')).toContain('previous')
+    const warnings = commands(run.stdout, 'warning')
+    for (const input of Object.keys(later)) {
+      expect(warnings.filter((w) => w.includes(`title=${input}%3A no effect yet`))).toHaveLength(1)
+    }
+    // The runner is told to mask the redact value before anything else is printed.
+    expect(run.stdout.split('\n')[0]).toBe('::add-mask::hunter22')
+  })
+
+  it('on SIGTERM (a cancelled run) writes what finished, marks the rest cancelled, exits 1', async () => {
+    const started = path.join(ws.dir, 'slow-started')
+    await ws.write('sensors/done.sh', jsonSensor({ signal: 'done' }))
+    await ws.write('sensors/slow.sh', `#!/bin/sh\ntouch "${started}"\nsleep 300\n`)
+    const run = await ws.run(
+      { probes: 'none' },
+      {},
+      { signalWhen: { file: started, signal: 'SIGTERM' } },
+    )
+    expect(run.code).toBe(1)
+    const index = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/index.json'), 'utf8'))
+    expect(index.sensors.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+      ['sensor-done', 'ok'],
+      ['sensor-slow', 'cancelled'],
+    ])
+    expect(existsSync(path.join(ws.dir, 'snapshots/sensor-slow.json'))).toBe(false)
+    expect(run.outputs.total).toBe('2')
+    expect(commands(run.stdout, 'error').at(-1)).toContain('The run was cancelled')
   })
 
   it('fails on a sensor name collision, listing both paths, before anything runs', async () => {
@@ -183,6 +209,22 @@ describe('bad inputs fail before any sensor runs', () => {
     if (input === 'redact') expect(run.stdout).not.toContain('"ab"')
   })
 
+  it('refuses a snapshots-dir that is the workspace, the home folder, /, a file, or under a file', async () => {
+    await ws.write('afile', 'x')
+    const values: [string, RegExp][] = [
+      [ws.dir, /which is the working directory/],
+      [process.env.HOME as string, /which is the home folder/],
+      ['/', /which is the file-system root/],
+      ['afile', /is a file, not a directory/],
+      ['afile/snaps', /afile is a file, not a directory/],
+    ]
+    for (const [value, expected] of values) {
+      const run = await ws.run({ 'snapshots-dir': value })
+      expect(run.code).toBe(1)
+      expect(decodeURIComponent(commands(run.stdout, 'error')[0] as string)).toMatch(expected)
+    }
+  })
+
   it('reports every bad input at once', async () => {
     const run = await ws.run({ timeout: 'x', 'max-bytes': 'y' })
     expect(run.code).toBe(1)
@@ -207,5 +249,18 @@ describe('outside a runner', () => {
     expect(run.stdout).toContain('1 of 2 sensors failed')
     expect(run.stdout).not.toContain('::set-output')
     expect(run.stderr).toContain('sensor-bad (failed)')
+  })
+
+  it('prints warnings as plain lines and never echoes a redact value', async () => {
+    await ws.write('sensors/plain.sh', jsonSensor({ signal: 1 }), 0o644)
+    const run = await ws.run(
+      { previous: 'old', redact: 'hunter22', probes: 'none' },
+      { GITHUB_ACTIONS: undefined, GITHUB_OUTPUT: undefined, GITHUB_STEP_SUMMARY: undefined },
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^warning: previous: no effect yet: /m)
+    expect(run.stdout).toMatch(/^warning: sensor-plain: not executable \(sensors\/plain.sh\): /m)
+    expect(run.stdout).not.toContain('hunter22')
+    expect(run.stdout).not.toMatch(/^::/m)
   })
 })

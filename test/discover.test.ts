@@ -210,6 +210,25 @@ describe('discoverSensors', () => {
     )
   })
 
+  it('refuses a name whose snapshot file would pass the 255-byte file-name limit', async () => {
+    // Each folder name fits; together, as the dotted name, they do not.
+    const deep = `sensors/${'d'.repeat(200)}/${'f'.repeat(100)}.sh`
+    await sensor(deep)
+    await sensor('sensors/short.sh')
+    const error = await discoverSensors(['sensors/**/*.sh'], wd).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DiscoveryError)
+    expect((error as Error).message).toContain(
+      `"${deep}" would get a snapshot file name over 255 bytes`,
+    )
+  })
+
+  it('skips files under an excluded folder (the snapshots directory)', async () => {
+    await sensor('sensors/a.sh')
+    await sensor('sensors/out/sensor-a.json')
+    const found = await discoverSensors(['sensors/**'], wd, [path.join(wd, 'sensors/out')])
+    expect(names(found)).toEqual(['a'])
+  })
+
   it('counts a collision made by sanitising or by different extensions', async () => {
     await sensor('sensors/a b.sh')
     await sensor('sensors/a_b.sh')

@@ -73,6 +73,13 @@ describe('getInputs', () => {
     expect(inputs.shard).toEqual({ index: 2, count: 3 })
     expect(inputs.sensors).toEqual(['a/*.sh', '!a/skip.sh'])
   })
+  it('keeps a tiny timeout a limit and accepts a leading decimal point', () => {
+    const timeout = (v: string) => getInputs({ GITHUB_WORKSPACE: ws, INPUT_TIMEOUT: v }).timeoutMs
+    expect(timeout('.5')).toBe(500)
+    expect(timeout('0.0004')).toBe(1)
+    expect(timeout('0')).toBe(0)
+    expect(timeout('4.35')).toBe(4350)
+  })
   it('refuses the workspace, the home folder and / as snapshots-dir', () => {
     for (const value of [ws, process.env.HOME ?? '/root', '/', 'sub/..']) {
       expect(() => getInputs({ GITHUB_WORKSPACE: ws, 'INPUT_SNAPSHOTS-DIR': value })).toThrow(

@@ -1,14 +1,33 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { constants } from 'node:fs'
+import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { PROBE_NAMES, PROBES, type ProbeContext, runProbe } from '../src/sense/probes.js'
+import {
+  CLAIM_MAX_BYTES,
+  PROBE_NAMES,
+  PROBES,
+  type ProbeContext,
+  runProbe,
+} from '../src/sense/probes.js'
 
 let dir: string
+/** FIFOs a test made: a reader blocked on one is released before the folder goes. */
+let fifos: string[]
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'looop-probes-'))
+  fifos = []
 })
 afterEach(async () => {
+  for (const fifo of fifos) {
+    // Opening the write end (non-blocking: ENXIO when nobody reads) and closing it gives a
+    // blocked reader EOF, so a probe that did open the FIFO cannot pin a thread forever.
+    await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then(
+      (h) => h.close(),
+      () => {},
+    )
+  }
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -149,6 +168,38 @@ describe('claims', () => {
       { name: 'empty', claim: null },
       { name: 'good', claim: ['x'] },
     ])
+  })
+
+  it('leaves out a FIFO and a link to a device, and keeps the other claims', async () => {
+    const claims = path.join(dir, 'claims')
+    await mkdir(claims)
+    await writeFile(path.join(claims, 'a-first.json'), '{"session":"w1"}')
+    const fifo = path.join(claims, 'b-stuck.json')
+    execFileSync('mkfifo', [fifo])
+    fifos.push(fifo)
+    await symlink('/dev/zero', path.join(claims, 'c-zero.json'))
+    await writeFile(path.join(claims, 'd-last.json'), '{"session":"w2"}')
+    expect(await runProbe('claims', ctx())).toEqual({
+      signal: [
+        { name: 'a-first', claim: { session: 'w1' } },
+        { name: 'd-last', claim: { session: 'w2' } },
+      ],
+      detail: { count: 2 },
+    })
+  })
+
+  it('lists a claim over CLAIM_MAX_BYTES with claim null, and one at the cap in full', async () => {
+    const claims = path.join(dir, 'claims')
+    await mkdir(claims)
+    const json = (size: number) => `{"pad":"${'x'.repeat(size - '{"pad":""}'.length)}"}`
+    await writeFile(path.join(claims, 'at-cap.json'), json(CLAIM_MAX_BYTES))
+    await writeFile(path.join(claims, 'huge.json'), json(1024 * 1024))
+    await writeFile(path.join(claims, 'over-by-one.json'), json(CLAIM_MAX_BYTES + 1))
+    const signal = (await runProbe('claims', ctx())).signal as { name: string; claim: unknown }[]
+    expect(signal.map((l) => l.name)).toEqual(['at-cap', 'huge', 'over-by-one'])
+    // Compared as booleans and lengths: a failure must not print a megabyte of claim.
+    expect(signal.map((l) => l.claim === null)).toEqual([false, true, true])
+    expect(JSON.stringify(signal[0]?.claim).length).toBe(CLAIM_MAX_BYTES)
   })
 
   it('is an empty list when claims is a file, not a folder', async () => {

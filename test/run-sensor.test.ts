@@ -166,6 +166,24 @@ describe('runSensor: failures', () => {
     })
   })
 
+  it('spawn-error: a #! line ending in CR is diagnosed as CRLF line endings, with the fix', async () => {
+    const path = join(dir, 'windows.sh')
+    await writeFile(path, '#!/bin/bash\r\necho {}\r\n')
+    await chmod(path, 0o755)
+    const out = await run({
+      name: 'windows',
+      snapshotName: 'sensor-windows',
+      path,
+      executable: true,
+    })
+    expect(out.status).toBe(Status.SpawnError)
+    expect(out.message).toContain(`could not start ${path}`)
+    expect(out.message).toContain('CRLF (Windows) line endings')
+    expect(out.message).toContain(`sed -i 's/\\r$//' ${path}`)
+    expect(out.message).toContain('*.sh text eol=lf')
+    expect(out.message).not.toContain('install the interpreter')
+  })
+
   it('spawn-error: the working directory does not exist', async () => {
     const cwd = join(dir, 'missing')
     const out = await run(await sensor('nowhere', 'echo {}'), { cwd })

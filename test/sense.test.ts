@@ -206,6 +206,58 @@ describe('sense', () => {
     ])
   })
 
+  it('names the exec-bit fix relative to the workspace, where git runs', async () => {
+    const sub = path.join(dir, 'sub')
+    await mkdir(path.join(sub, 'sensors'), { recursive: true })
+    await writeFile(path.join(sub, 'sensors/p.sh'), `echo '{"signal":1}'\n`, { mode: 0o644 })
+    const result = await sense(
+      options({ workingDirectory: sub, workspace: dir, snapshotsDir: path.join(sub, 'snapshots') }),
+    )
+    expect(result.warnings[0]?.message).toContain('git update-index --chmod=+x sub/sensors/p.sh')
+  })
+
+  it('loses only the snapshot a sensor sabotaged, with a warning, never the beat', async () => {
+    // `a` runs first (concurrency 1) and plants a directory where `z` will publish.
+    await sensor('a', `mkdir "$SNAPSHOTS_DIR/sensor-z.json"; echo '{"signal":"a"}'`)
+    await sensor('z', `echo '{"signal":"z"}'`)
+    const result = await sense(options({ concurrency: 1 }))
+    expect(result.entries.map((e) => [e.name, e.status])).toEqual([
+      ['sensor-a', Status.Ok],
+      ['sensor-z', Status.Ok],
+    ])
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        code: WarningCode.PublishFailed,
+        title: 'sensor-z: snapshot not written',
+      }),
+    ])
+    expect(await readFile(path.join(snapshots, 'sensor-a.json'), 'utf8')).toBe('{"signal":"a"}\n')
+    expect((await index()).world_hash).toBe(result.worldHash)
+    // The hash covers what is on disk: `a` alone.
+    const alone = await sense(options({ patterns: ['sensors/a.sh'] }))
+    expect(result.worldHash).toBe(alone.worldHash)
+  })
+
+  it('still writes index.json when a sensor deletes the whole snapshots folder', async () => {
+    await sensor('a', `echo '{"signal":"a"}'`)
+    await sensor('b', `rm -rf "$SNAPSHOTS_DIR"; echo '{"signal":"b"}'`)
+    const result = await sense(options({ concurrency: 1 }))
+    expect(result.entries.map((e) => e.status)).toEqual([Status.Ok, Status.Ok])
+    expect((await index()).sensors.map((e) => e.name)).toEqual(['sensor-a', 'sensor-b'])
+    expect(result.writtenFiles.map((f) => path.basename(f))).toContain('index.json')
+  })
+
+  it('never takes the files of a snapshots folder inside the sensors folder for sensors', async () => {
+    await sensor('a', `echo '{"signal":"a"}'`)
+    const inside = options({
+      patterns: ['sensors/**'],
+      snapshotsDir: path.join(dir, 'sensors/out'),
+    })
+    await sense(inside)
+    const second = await sense(inside)
+    expect(second.entries.map((e) => [e.name, e.status])).toEqual([['sensor-a', Status.Ok]])
+  })
+
   it('never runs more than `concurrency` sensors at once, and the result does not depend on it', async () => {
     // Each sensor records how many sensors were running when it started; the files are the
     // evidence of overlap, so nothing here depends on timing thresholds.

@@ -117,6 +117,38 @@ describe.concurrent('uploadSnapshots against the results-service stand-in and Az
     expect(entries.map((e) => e.name).sort()).toEqual(['a.txt', 'sub/b.txt'])
   })
 
+  it('skips a listed file that vanished, reports it in skipped, and uploads the rest', async ({
+    expect,
+  }) => {
+    const { root, paths } = snapshots({ 'kept.json': '{"ok":true}\n', 'sub/also.txt': 'y\n' })
+    const gone = join(root, 'sensor-deleted-by-another.json')
+    const goneDeep = join(root, 'no-such-dir', 'x.json')
+    const result = await uploadSnapshots({
+      ...base,
+      name: 'with-vanished',
+      rootDirectory: root,
+      files: [gone, ...paths, goneDeep],
+      env: process.env,
+    })
+    expect(result.skipped).toEqual([gone, goneDeep])
+    const entries = readZip(await harness.downloadZip('with-vanished'))
+    expect(entries.map((e) => e.name).sort()).toEqual(['kept.json', 'sub/also.txt'])
+    const record = harness.service.artifacts.find((a) => a.name === 'with-vanished')
+    expect(result.id).toBe(String(record?.id))
+  })
+
+  it('reports an empty skipped list when every file is there', async ({ expect }) => {
+    const { root, paths } = snapshots({ 'all.txt': 'here\n' })
+    const result = await uploadSnapshots({
+      ...base,
+      name: 'none-vanished',
+      rootDirectory: root,
+      files: paths,
+      env: process.env,
+    })
+    expect(result.skipped).toEqual([])
+  })
+
   it('turns a name clash (409) into an UploadError naming the job and both fixes', async ({
     expect,
   }) => {
@@ -289,7 +321,10 @@ describe.concurrent('uploadSnapshots against the results-service stand-in and Az
       [{ ...req, env: noRuntime }, 'ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset'],
       [{ ...req, retentionDays: 91 }, 'retention-days: 91 is not accepted; use an integer 1..90'],
       [{ ...req, compressionLevel: 10 }, 'compression-level: 10 is not accepted'],
-      [{ ...req, files: [join(root, 'gone.txt')] }, `file to upload is missing: ${root}`],
+      [
+        { ...req, files: [join(root, 'gone.txt'), root] },
+        `no regular files to upload under ${root}; these listed files vanished: ${join(root, 'gone.txt')}`,
+      ],
       [{ ...req, files: [root] }, 'no regular files to upload'],
     ]
     for (const [bad, text] of cases) {

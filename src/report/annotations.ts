@@ -130,3 +130,14 @@ export function emitAnnotations(plan: AnnotationPlan): void {
 function props(a: Annotation): core.AnnotationProperties {
   return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file }
 }
+
+/**
+ * Outside a runner the warnings as plain lines (workflow commands mean nothing there); the
+ * errors are already in the text summary.
+ */
+export function printWarnings(plan: AnnotationPlan): void {
+  const lines = plan.warnings.map(
+    (a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`,
+  )
+  process.stdout.write(lines.join(''))
+}

@@ -481,7 +481,7 @@ export async function readProbeSignals(result: SenseResult): Promise<Record<stri
 /**
  * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
  * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
- * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it warns instead.
+ * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
  */
 export async function writeSummary(result: SenseResult, extras: SummaryExtras = {}): Promise<void> {
   const withSignals: SummaryExtras =
@@ -500,11 +500,9 @@ export async function writeSummary(result: SenseResult, extras: SummaryExtras = 
   // addRaw(…, true) appends one newline.
   const text = renderSummary(result, withSignals, SUMMARY_LIMIT - already - 1)
   if (text === '') {
-    core.warning(
-      `The job summary was not written: this step's summary already holds ${already} bytes, ` +
-        `and GitHub drops a step summary past 1 MiB.`,
+    throw new Error(
+      `this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`,
     )
-    return
   }
   await core.summary.addRaw(text, true).write()
 }

@@ -208,6 +208,8 @@ function shown(file: string, workingDirectory: string): string {
 export async function discoverSensors(
   patterns: string[],
   workingDirectory: string,
+  /** Absolute folders whose files are never sensors (the snapshots directory). */
+  excludeDirs: readonly string[] = [],
 ): Promise<SensorScript[]> {
   const wd = path.resolve(workingDirectory)
   const lines = patterns
@@ -246,7 +248,13 @@ export async function discoverSensors(
   })
 
   const scripts: SensorScript[] = []
+  const excluded = (file: string) =>
+    excludeDirs.some((dir) => {
+      const rel = path.relative(dir, file)
+      return !rel.startsWith('..') && !path.isAbsolute(rel)
+    })
   for (const file of [...baseOf.keys()].sort(byteOrder)) {
+    if (excluded(file)) continue
     // stat follows symlinks: a link to a file is a sensor, anything but a regular file is not.
     const stat = await fs.stat(file).catch(() => undefined)
     if (stat === undefined || !stat.isFile()) continue
@@ -279,5 +287,18 @@ export async function discoverSensors(
         `or exclude one with a "!" line in the sensors input, e.g. "!${example}"`,
     )
   }
+  // The temporary file a snapshot is published through has a short name of its own; the
+  // snapshot's own name must fit the file-system limit.
+  const tooLong = scripts.filter((s) => Buffer.byteLength(`${s.snapshotName}.json`) > MAX_FILE_NAME)
+  if (tooLong.length > 0) {
+    throw new DiscoveryError(
+      `sensors: ${tooLong.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')} would get a ` +
+        `snapshot file name over ${MAX_FILE_NAME} bytes. Shorten the folder or file names, or ` +
+        'start the pattern deeper (the name is the path below the first folder with a glob).',
+    )
+  }
   return scripts
 }
+
+/** Longest file name (bytes) that common file systems (ext4, APFS, NTFS) accept. */
+const MAX_FILE_NAME = 255

@@ -97,10 +97,22 @@ async function probeWorkflow(ctx: ProbeContext): Promise<ProbeSnapshot> {
 }
 
 /**
+ * The most bytes of one claim file that are read. A lease is a small JSON record; a larger
+ * file is not read further, so a runaway or hostile file cannot cost memory or time.
+ */
+export const CLAIM_MAX_BYTES = 64 * 1024
+
+/**
  * `claims`: looop's lease files, `claims/*.json` under the working directory, sorted by file
  * name in byte order. The lease set is the signal: a worker taking or releasing a task is a
- * real change. A lease that cannot be read or is not JSON is listed with `claim: null`, so its
- * presence still counts; directories and dot-files are not leases.
+ * real change. Rules, each keeping the probe from hanging or flapping:
+ * - Only regular files (after following links) are leases. A directory, a FIFO, a socket or a
+ *   device (say a link to /dev/zero) is left out: opening a FIFO blocks until a writer comes,
+ *   and a device can stream forever. Dot-files are not leases either.
+ * - A lease whose link is dangling, that cannot be read, is not JSON, or is larger than
+ *   CLAIM_MAX_BYTES is listed with `claim: null`, so its presence still counts. `null` rather
+ *   than an error object: the signal stays the same while the file stays oversized, whatever
+ *   its exact size, and cannot be mistaken for a lease whose JSON happens to look like one.
  */
 async function probeClaims(ctx: ProbeContext): Promise<ProbeSnapshot> {
   const dir = path.join(ctx.workingDirectory, 'claims')
@@ -119,12 +131,47 @@ async function probeClaims(ctx: ProbeContext): Promise<ProbeSnapshot> {
   for (const fileName of candidates) {
     const file = path.join(dir, fileName)
     const stat = await fs.stat(file).catch(() => undefined)
-    if (stat?.isDirectory()) continue
-    const bytes = await fs.readFile(file).catch(() => undefined)
-    const parsed = bytes === undefined ? undefined : parseJson(bytes)
+    // A failed stat (dangling link, no permission) leaves an unreadable lease: listed, null.
+    if (stat !== undefined && !stat.isFile()) continue
+    const bytes = stat === undefined ? 'unreadable' : await readClaim(file)
+    if (bytes === 'not-a-file') continue
+    const parsed = typeof bytes === 'string' ? undefined : parseJson(bytes)
     leases.push({ name: fileName.slice(0, -'.json'.length), claim: parsed ? parsed.value : null })
   }
   return { signal: leases, detail: { count: leases.length } }
+}
+
+/**
+ * Reads at most CLAIM_MAX_BYTES + 1 bytes of a claim file. The open is non-blocking and the
+ * opened handle is checked again, so a file swapped for a FIFO or a device after the `stat`
+ * still cannot block or stream: it is `not-a-file`.
+ */
+async function readClaim(
+  file: string,
+): Promise<Buffer | 'unreadable' | 'too-large' | 'not-a-file'> {
+  // O_NONBLOCK does not exist on Windows, where FIFOs are not files in a folder anyway.
+  const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)
+  let handle: fs.FileHandle
+  try {
+    handle = await fs.open(file, flags)
+  } catch {
+    return 'unreadable'
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return 'not-a-file'
+    const buffer = Buffer.alloc(CLAIM_MAX_BYTES + 1)
+    let filled = 0
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return filled > CLAIM_MAX_BYTES ? 'too-large' : buffer.subarray(0, filled)
+  } catch {
+    return 'unreadable'
+  } finally {
+    await handle.close().catch(() => {})
+  }
 }
 
 /** The probe table, in the order of the `probes` input's documentation. */

@@ -316,7 +316,18 @@ async function describeSpawnError(err: unknown, opts: RunSensorOptions): Promise
   if (runsUnderBash && code === 'ENOENT') {
     return `could not start ${script.path}: bash was not found on PATH (${raw})`
   }
-  const interpreter = head.startsWith('#!') ? head.slice(2).split('\n')[0]?.trim() : undefined
+  const shebang = head.startsWith('#!') ? head.slice(2).split('\n')[0] : undefined
+  const interpreter = shebang?.trim()
+  // A file saved with Windows line endings has `#!/bin/bash\r`: the kernel looks for a program
+  // named `bash\r`, which does not exist, although `/bin/bash` itself is fine.
+  if (!runsUnderBash && shebang?.endsWith('\r') && (code === 'ENOENT' || code === 'EACCES')) {
+    return (
+      `could not start ${script.path}: the file has CRLF (Windows) line endings, so its #! line ` +
+      `names \`${interpreter}\` followed by a carriage return, which cannot be run (${code}); ` +
+      `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${script.path}\`, and keep it ` +
+      'so with a `.gitattributes` rule `*.sh text eol=lf`'
+    )
+  }
   if (!runsUnderBash && interpreter && (code === 'ENOENT' || code === 'EACCES')) {
     return (
       `could not start ${script.path}: its interpreter \`${interpreter}\` (the #! line) ` +

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { discoverSensors } from './discover.js'
 import { sensorEnv } from './env.js'
@@ -40,6 +40,8 @@ export interface SenseOptions {
   /** Sensors running at once; Infinity = all. */
   concurrency: number
   probes: ProbeName[]
+  /** Base of the paths in messages (GITHUB_WORKSPACE); defaults to workingDirectory. */
+  workspace?: string
   /** The step's environment; sensors get a sanitized copy. */
   env: NodeJS.ProcessEnv
   /** Fired on SIGINT/SIGTERM: running sensors are killed and marked `cancelled`. */
@@ -61,7 +63,10 @@ interface Produced {
 export async function sense(options: SenseOptions): Promise<SenseResult> {
   const started = new Date()
   const platform = options.platform ?? process.platform
-  const scripts = await discoverSensors(options.patterns, options.workingDirectory)
+  // A snapshots folder under the sensors folder must not turn its own files into sensors.
+  const scripts = await discoverSensors(options.patterns, options.workingDirectory, [
+    options.snapshotsDir,
+  ])
 
   const keep = new Set<string>([INDEX_FILE])
   for (const s of scripts) keep.add(`${s.snapshotName}.json`).add(`${s.snapshotName}.err`)
@@ -72,7 +77,8 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
   if (platform !== 'win32') {
     for (const s of scripts.filter((x) => !x.executable)) {
-      const rel = path.relative(options.workingDirectory, s.path)
+      // Relative to the workspace (the repository root), where the git command is run.
+      const rel = toPosix(path.relative(options.workspace ?? options.workingDirectory, s.path))
       warnings.push({
         code: WarningCode.NoExecBit,
         title: `${s.snapshotName}: not executable`,
@@ -86,17 +92,29 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   // a leak that is not one (listeners go when their sensor ends).
   if (options.signal) setMaxListeners(0, options.signal)
   const written: string[] = []
-  const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => {
-    const produced = await senseScript(script, options, platform)
-    written.push(...(await publishProduced(produced, options.snapshotsDir)))
-    return produced
-  })
-  const probeRuns = await Promise.all(
-    options.probes.map(async (name) => {
-      const produced = await senseProbe(name, options)
+  /**
+   * Publishing can fail only when something else changed the folder meanwhile (a sensor
+   * deleting it, a directory planted at a snapshot path). That costs this one snapshot, as a
+   * warning, never the beat: the hash then covers only what is on disk.
+   */
+  const publishOrWarn = async (produced: Produced): Promise<Produced> => {
+    try {
       written.push(...(await publishProduced(produced, options.snapshotsDir)))
       return produced
-    }),
+    } catch (error) {
+      warnings.push({
+        code: WarningCode.PublishFailed,
+        title: `${produced.entry.name}: snapshot not written`,
+        message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${(error as Error).message}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
+      })
+      return { ...produced, snapshot: undefined }
+    }
+  }
+  const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) =>
+    publishOrWarn(await senseScript(script, options, platform)),
+  )
+  const probeRuns = await Promise.all(
+    options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
   )
 
   const produced = [...sensorRuns, ...probeRuns].sort((a, b) =>
@@ -117,6 +135,8 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     warnings,
     cancelled: options.signal?.aborted ?? false,
   }
+  // A sensor may have removed the whole folder; index.json is written all the same.
+  await mkdir(options.snapshotsDir, { recursive: true })
   written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)))
   result.writtenFiles = written.sort()
   return result

@@ -28,8 +28,9 @@ export async function publish(
   bytes: Buffer | string,
 ): Promise<string> {
   const target = path.join(dir, fileName)
-  // `wx` fails rather than follow anything already at the temporary name.
-  const temp = path.join(dir, `.${fileName}.${randomBytes(6).toString('hex')}.tmp`)
+  // Short and fixed-length, so any snapshot name that fits the file system has a temporary
+  // name that fits too; `wx` fails rather than follow anything already at that name.
+  const temp = path.join(dir, `.looop-${randomBytes(6).toString('hex')}.tmp`)
   try {
     await writeFile(temp, bytes, { flag: 'wx' })
     await rename(temp, target)

@@ -118,6 +118,12 @@ export enum WarningCode {
   NoExecBit = 'no-exec-bit',
   NoSensors = 'no-sensors',
   NotYetSupported = 'not-yet-supported',
+  /** A snapshot could not be written (something else changed the snapshots directory). */
+  PublishFailed = 'publish-failed',
+  /** Written snapshots that vanished before the upload (a sensor deleted them). */
+  UploadSkipped = 'upload-skipped',
+  /** The job summary could not be written. */
+  SummaryNotWritten = 'summary-not-written',
 }
 
 /** A warning the engine hands to the reports instead of printing it itself. */

@@ -38,6 +38,12 @@ export interface UploadResult {
    * to the service as `sha256:<hex>`.)
    */
   digest: string
+  /**
+   * Absolute paths from `UploadRequest.files` that had vanished by the time of the upload (a
+   * sensor may delete another's snapshot through SNAPSHOTS_DIR), in the given order; they are
+   * left out of the zip instead of failing it. Empty when every listed file was there.
+   */
+  skipped: string[]
 }
 
 /** Every failure of the upload phase; the message is meant for the user as is. */
@@ -59,10 +65,12 @@ export function runtimePresent(env: NodeJS.ProcessEnv): boolean {
  */
 export async function uploadSnapshots(req: UploadRequest): Promise<UploadResult> {
   checkRequest(req)
-  const files = await regularFiles(req.files)
+  const { files, skipped } = await regularFiles(req.files)
   if (files.length === 0) {
+    const vanished =
+      skipped.length > 0 ? `; these listed files vanished: ${skipped.join(', ')}` : ''
     throw new UploadError(
-      `artifact "${req.name}": no regular files to upload under ${req.rootDirectory}`,
+      `artifact "${req.name}": no regular files to upload under ${req.rootDirectory}${vanished}`,
     )
   }
 
@@ -104,7 +112,7 @@ export async function uploadSnapshots(req: UploadRequest): Promise<UploadResult>
       `artifact "${req.name}": the upload returned no ${id === undefined ? 'id' : 'digest'}`,
     )
   }
-  return { id: String(id), url: artifactUrl(req.env, id), digest }
+  return { id: String(id), url: artifactUrl(req.env, id), digest, skipped }
 }
 
 function checkRequest(req: UploadRequest): void {
@@ -137,20 +145,29 @@ function checkRequest(req: UploadRequest): void {
 
 /**
  * Keeps regular files only, in the given order. The library turns a directory into a zero-byte
- * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact.
+ * entry and follows a symlink to wherever it points; neither belongs in a snapshots artifact,
+ * and both are dropped silently. A path that no longer exists (ENOENT, or ENOTDIR when a folder
+ * on the way was replaced) is dropped too but reported in `skipped`: the snapshots of the
+ * others are still worth uploading. Any other error (say EACCES) fails the upload.
  */
-async function regularFiles(paths: string[]): Promise<string[]> {
-  const kept: string[] = []
+async function regularFiles(paths: string[]): Promise<{ files: string[]; skipped: string[] }> {
+  const files: string[] = []
+  const skipped: string[] = []
   for (const path of paths) {
     let isFile: boolean
     try {
       isFile = (await lstat(path)).isFile()
     } catch (err) {
-      throw new UploadError(`file to upload is missing: ${path} (${messageOf(err)})`)
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        skipped.push(path)
+        continue
+      }
+      throw new UploadError(`file to upload cannot be read: ${path} (${messageOf(err)})`)
     }
-    if (isFile) kept.push(path)
+    if (isFile) files.push(path)
   }
-  return kept
+  return { files, skipped }
 }
 
 /**
