@@ -34550,10 +34550,10 @@ function toPosix(p) {
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * run(): inputs → sense → report → upload → fail or not. It only orchestrates; each phase lives
- * in its own module. The order at the end is part of the contract: snapshots, index.json,
- * the upload, the summary and the outputs are all written before the step is failed, so a
- * failing sensor never costs the user the evidence.
+ * run(): inputs → sense → log → upload → outputs → summary → annotations → fail or not. It only
+ * orchestrates; each phase lives in its own module. The order at the end is part of the
+ * contract: snapshots, index.json, the upload, the outputs and the summary are all written
+ * before the step is failed, so a failing sensor never costs the user the evidence.
  */
 
 
