@@ -29112,7 +29112,6 @@ var promises_ = __nccwpck_require__(51455);
 
 
 
-
 /** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024;
 /** Past this many sensors the table shows failed sensors only: a longer table nobody reads. */
@@ -29298,12 +29297,12 @@ function changesSection(changes) {
     }
     return `${out}\n`;
 }
-function probesSection(result, extras) {
+function probesSection(result) {
     const probes = result.entries.filter((e) => e.kind === Kind.Probe);
     if (probes.length === 0)
         return '';
     const lines = probes.map((p) => {
-        const signal = extras.probeSignals?.[p.name];
+        const signal = p.probeSignal;
         const shown = signal === undefined
             ? `signal sha256 ${code(p.signalSha256.slice(0, 12))}`
             : code(clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS));
@@ -29335,7 +29334,7 @@ function renderSummary(result, extras, limit) {
     const failed = ordered.filter((e) => isFailure(e.status));
     const withStderr = failed.filter((e) => e.stderrTail.trim() !== '');
     const head = headSection(result, extras);
-    const tail = probesSection(result, extras) + artifactSection(extras);
+    const tail = probesSection(result) + artifactSection(extras);
     const details = withStderr.map(detailsBlock);
     const tooBig = (s) => bytesOf(s) > limit;
     // 1. Everything.
@@ -29477,7 +29476,7 @@ function buildTextSummary(result, extras = {}) {
         lines.push('probes:');
         const w = Math.max(...probes.map((p) => p.name.length));
         for (const p of probes) {
-            const signal = extras.probeSignals?.[p.name];
+            const signal = p.probeSignal;
             const shown = signal === undefined
                 ? `signal sha256 ${p.signalSha256.slice(0, 12)}`
                 : clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS);
@@ -29493,34 +29492,11 @@ function buildTextSummary(result, extras = {}) {
 }
 /* ------------------------------------------------------------------------ runner side */
 /**
- * The wake signal of each probe snapshot, read from the snapshots directory. A file that cannot
- * be read or parsed is left out (the summary then shows its signal hash instead).
- */
-async function readProbeSignals(result) {
-    const out = {};
-    for (const p of result.entries) {
-        if (p.kind !== Kind.Probe)
-            continue;
-        try {
-            const value = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(result.snapshotsDir, `${p.name}.json`), 'utf8'));
-            out[p.name] =
-                value !== null && typeof value === 'object' && 'signal' in value ? value.signal : value;
-        }
-        catch {
-            // Missing or unreadable: the hash stands in for it.
-        }
-    }
-    return out;
-}
-/**
  * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
  * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
  * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
  */
 async function writeSummary(result, extras = {}) {
-    const withSignals = extras.probeSignals === undefined
-        ? { ...extras, probeSignals: await readProbeSignals(result) }
-        : extras;
     let already = bytesOf(lib_core/* summary */.z.stringify());
     const file = process.env.GITHUB_STEP_SUMMARY;
     if (file) {
@@ -29532,7 +29508,7 @@ async function writeSummary(result, extras = {}) {
         }
     }
     // addRaw(…, true) appends one newline.
-    const text = renderSummary(result, withSignals, SUMMARY_LIMIT - already - 1);
+    const text = renderSummary(result, extras, SUMMARY_LIMIT - already - 1);
     if (text === '') {
         throw new Error(`this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`);
     }
@@ -34473,6 +34449,7 @@ async function senseProbe(name, options) {
             streak: 0,
             message: '',
             stderrTail: '',
+            probeSignal: snapshot.signal,
         },
         snapshot: { fileName: `sys-${name}.json`, bytes },
     };
@@ -34602,10 +34579,7 @@ async function run(env = process.env) {
         // Outside a runner the text summary printed below says all of this, without commands.
         if (inRunner)
             logResult(result);
-        const extras = {
-            artifactName: inputs.artifactName,
-            probeSignals: await readProbeSignals(result),
-        };
+        const extras = { artifactName: inputs.artifactName };
         const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner);
         writeOutputs(outputValues(result, artifact), env);
         if (!inRunner)

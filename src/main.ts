@@ -17,13 +17,7 @@ import {
 import { emitAnnotations, planAnnotations, printWarnings } from './report/annotations.js'
 import { logResult, nameFailures } from './report/log.js'
 import { outputValues, type UploadedArtifact, writeOutputs } from './report/outputs.js'
-import {
-  buildTextSummary,
-  plural,
-  readProbeSignals,
-  type SummaryExtras,
-  writeSummary,
-} from './report/summary.js'
+import { buildTextSummary, plural, type SummaryExtras, writeSummary } from './report/summary.js'
 import { DiscoveryError } from './sense/discover.js'
 import { sense } from './sense/sense.js'
 import { isFailure, Kind, type SenseResult, type SenseWarning, WarningCode } from './sense/types.js'
@@ -62,10 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Outside a runner the text summary printed below says all of this, without commands.
     if (inRunner) logResult(result)
 
-    const extras: SummaryExtras = {
-      artifactName: inputs.artifactName,
-      probeSignals: await readProbeSignals(result),
-    }
+    const extras: SummaryExtras = { artifactName: inputs.artifactName }
     const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner)
     writeOutputs(outputValues(result, artifact), env)
     if (!inRunner) process.stdout.write(`${buildTextSummary(result, extras)}\n`)

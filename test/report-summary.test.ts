@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { marked } from 'marked'
@@ -41,8 +41,8 @@ const mixed = () =>
     }),
     sensor('delta', Status.Fresh),
     sensor('eps', Status.InvalidJson, { message: 'stdout is not JSON' }),
-    probe('runner'),
-    probe('claims'),
+    probe('runner', { os: 'Linux', arch: 'X64' }),
+    probe('claims', []),
   ])
 
 describe('buildSummary', () => {
@@ -50,7 +50,6 @@ describe('buildSummary', () => {
     const md = buildSummary(mixed(), {
       artifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/2',
       artifactName: 'snapshots',
-      probeSignals: { 'sys-runner': { os: 'Linux', arch: 'X64' }, 'sys-claims': [] },
     })
     expect(md.split('\n')[0]).toBe('### ❌ looop sense: 3 of 5 sensors failed')
     expect(md).toContain(`world hash <code>${HASH}</code>`)
@@ -100,7 +99,6 @@ describe('buildSummary', () => {
   it('renders with marked: the table has its rows and cells, details and pre survive', () => {
     const md = buildSummary(mixed(), {
       artifactUrl: 'https://example.invalid/a',
-      probeSignals: { 'sys-runner': { os: 'Linux' } },
     })
     const html = render(md)
     const rows = tableRows(html)
@@ -213,18 +211,12 @@ describe('writeSummary', () => {
   const file = join(dir, 'step-summary.md')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('appends the page to GITHUB_STEP_SUMMARY, with probe signals read from disk, in budget', async () => {
-    const snapshots = join(dir, 'snapshots')
-    rmSync(snapshots, { recursive: true, force: true })
+  it('appends the page to GITHUB_STEP_SUMMARY, probe signals included, in budget', async () => {
     writeFileSync(file, '')
-    mkdirSync(snapshots)
-    writeFileSync(join(snapshots, 'sys-runner.json'), '{"signal":{"os":"Linux"},"detail":{"x":1}}')
     const previous = process.env.GITHUB_STEP_SUMMARY
     process.env.GITHUB_STEP_SUMMARY = file
     try {
-      await writeSummary(
-        result([sensor('a', Status.Ok), probe('runner')], { snapshotsDir: snapshots }),
-      )
+      await writeSummary(result([sensor('a', Status.Ok), probe('runner', { os: 'Linux' })]))
       const first = readFileSync(file, 'utf8')
       expect(first.startsWith('### ✅ looop sense: 1 of 1 sensor ok')).toBe(true)
       expect(first).toContain('<code>sys-runner</code> <code>{"os":"Linux"}</code>')
@@ -234,7 +226,7 @@ describe('writeSummary', () => {
       const entries = Array.from({ length: 300 }, (_, i) =>
         sensor(`s${i}`, Status.Failed, { stderrTail: 'e'.repeat(1024) }),
       )
-      await writeSummary(result(entries, { snapshotsDir: snapshots }))
+      await writeSummary(result(entries))
       const total = readFileSync(file)
       expect(total.length).toBeLessThanOrEqual(SUMMARY_LIMIT)
       expect(total.toString('utf8')).toContain('is left out, to keep this summary under')

@@ -11,8 +11,7 @@
  * inline text are HTML-escaped with every markdown-active character as an entity, and stderr sits
  * in a `<pre>` block whose content is HTML-escaped, so no text can close it early.
  */
-import { readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { stat } from 'node:fs/promises'
 import * as core from '@actions/core'
 import { type Entry, isFailure, Kind, type SenseResult, Status } from '../sense/types.js'
 
@@ -36,8 +35,6 @@ export interface SummaryExtras {
   uploadNote?: string
   /** Changes since `previous`; absent when `previous` is unset (the section is then left out). */
   changes?: SummaryChange[]
-  /** Probe snapshot name → its wake signal; writeSummary reads them from disk when absent. */
-  probeSignals?: Record<string, unknown>
 }
 
 /* ------------------------------------------------------------------ shared wording and units */
@@ -235,11 +232,11 @@ function changesSection(changes: SummaryChange[] | undefined): string {
   return `${out}\n`
 }
 
-function probesSection(result: SenseResult, extras: SummaryExtras): string {
+function probesSection(result: SenseResult): string {
   const probes = result.entries.filter((e) => e.kind === Kind.Probe)
   if (probes.length === 0) return ''
   const lines = probes.map((p) => {
-    const signal = extras.probeSignals?.[p.name]
+    const signal = p.probeSignal
     const shown =
       signal === undefined
         ? `signal sha256 ${code(p.signalSha256.slice(0, 12))}`
@@ -287,7 +284,7 @@ export function renderSummary(result: SenseResult, extras: SummaryExtras, limit:
   const failed = ordered.filter((e) => isFailure(e.status))
   const withStderr = failed.filter((e) => e.stderrTail.trim() !== '')
   const head = headSection(result, extras)
-  const tail = probesSection(result, extras) + artifactSection(extras)
+  const tail = probesSection(result) + artifactSection(extras)
   const details = withStderr.map(detailsBlock)
   const tooBig = (s: string) => bytesOf(s) > limit
 
@@ -440,7 +437,7 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
     lines.push('probes:')
     const w = Math.max(...probes.map((p) => p.name.length))
     for (const p of probes) {
-      const signal = extras.probeSignals?.[p.name]
+      const signal = p.probeSignal
       const shown =
         signal === undefined
           ? `signal sha256 ${p.signalSha256.slice(0, 12)}`
@@ -458,36 +455,11 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
 /* ------------------------------------------------------------------------ runner side */
 
 /**
- * The wake signal of each probe snapshot, read from the snapshots directory. A file that cannot
- * be read or parsed is left out (the summary then shows its signal hash instead).
- */
-export async function readProbeSignals(result: SenseResult): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
-  for (const p of result.entries) {
-    if (p.kind !== Kind.Probe) continue
-    try {
-      const value: unknown = JSON.parse(
-        await readFile(join(result.snapshotsDir, `${p.name}.json`), 'utf8'),
-      )
-      out[p.name] =
-        value !== null && typeof value === 'object' && 'signal' in value ? value.signal : value
-    } catch {
-      // Missing or unreadable: the hash stands in for it.
-    }
-  }
-  return out
-}
-
-/**
  * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
  * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
  * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
  */
 export async function writeSummary(result: SenseResult, extras: SummaryExtras = {}): Promise<void> {
-  const withSignals: SummaryExtras =
-    extras.probeSignals === undefined
-      ? { ...extras, probeSignals: await readProbeSignals(result) }
-      : extras
   let already = bytesOf(core.summary.stringify())
   const file = process.env.GITHUB_STEP_SUMMARY
   if (file) {
@@ -498,7 +470,7 @@ export async function writeSummary(result: SenseResult, extras: SummaryExtras = 
     }
   }
   // addRaw(…, true) appends one newline.
-  const text = renderSummary(result, withSignals, SUMMARY_LIMIT - already - 1)
+  const text = renderSummary(result, extras, SUMMARY_LIMIT - already - 1)
   if (text === '') {
     throw new Error(
       `this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`,

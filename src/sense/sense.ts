@@ -213,6 +213,7 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
       streak: 0,
       message: '',
       stderrTail: '',
+      probeSignal: snapshot.signal,
     },
     snapshot: { fileName: `sys-${name}.json`, bytes },
   }

@@ -111,6 +111,8 @@ export interface Entry {
   message: string
   /** Last STDERR_TAIL_BYTES of stderr as text (lossy UTF-8); empty when there was none. */
   stderrTail: string
+  /** A probe's wake signal, for the reports to show (probes only: small and always JSON). */
+  probeSignal?: unknown
 }
 
 /** Why a warning was raised; reports group and cap warnings by this. */
