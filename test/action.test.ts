@@ -2,11 +2,57 @@
  * The bundle as the runner runs it (`node dist/index.js`, inputs in INPUT_* variables, the
  * file commands as files). `npm test` bundles first, so these test what is shipped.
  */
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { commands, jsonSensor, type Workspace, workspace } from './fixtures/action.js'
+
+/** Dead or a zombie (a killed orphan waits for PID 1 to reap it). Polled: a kill lands late. */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    const stat = await new Promise<string>((resolve) =>
+      execFile('ps', ['-o', 'stat=', '-p', String(pid)], (_e, out) => resolve(String(out).trim())),
+    )
+    if (stat === '' || stat.startsWith('Z')) return true
+    await sleep(50)
+  }
+  return false
+}
+
+/**
+ * The world hash recomputed from the files on disk, straight from SPEC's framing, sharing no
+ * code with the action: sha256 over `@@ <name> <length>\n<payload>\n` per snapshot.
+ */
+async function recomputeWorldHash(dir: string): Promise<string> {
+  const canonical = (v: unknown): string =>
+    Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : v !== null && typeof v === 'object'
+        ? `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+            .join(',')}}`
+        : JSON.stringify(v)
+  const names = (await readdir(dir))
+    .filter((n) => /^(sensor|sys)-.+\.json$/.test(n))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  const hash = createHash('sha256')
+  for (const name of names) {
+    const value = JSON.parse(await readFile(path.join(dir, name), 'utf8'))
+    const wake =
+      value !== null && typeof value === 'object' && 'signal' in value ? value.signal : value
+    const payload = Buffer.from(canonical(wake))
+    hash
+      .update(`@@ ${name} ${payload.length + 1}\n`)
+      .update(payload)
+      .update('\n')
+  }
+  return hash.digest('hex')
+}
 
 let ws: Workspace
 beforeEach(async () => {
@@ -47,6 +93,7 @@ describe('the bundled action in a runner', () => {
       'artifact-id': '',
     })
     expect(run.outputs['world-hash']).toMatch(/^[0-9a-f]{64}$/)
+    expect(run.outputs['world-hash']).toBe(await recomputeWorldHash(snapshots))
     // @actions/core writes every value in the multi-line heredoc form.
     expect(run.outputFile).toMatch(/^world-hash<<ghadelimiter_[0-9a-f-]+$/m)
     expect(run.stdout).not.toContain('::set-output')
@@ -56,8 +103,9 @@ describe('the bundled action in a runner', () => {
   it('fails the step naming the failed sensors, after writing everything else', async () => {
     await ws.write('sensors/good.sh', jsonSensor({ signal: 1 }))
     await ws.write('sensors/bad.sh', '#!/bin/sh\necho nope >&2\nexit 7\n')
-    await ws.write('sensors/slow.sh', '#!/bin/sh\nsleep 30\n')
-    const run = await ws.run({ timeout: '2', probes: 'none' })
+    await ws.write('sensors/slow.sh', '#!/bin/sh\nsleep 300\n')
+    // Ample for the healthy sensors on a loaded machine; `slow` can never make it.
+    const run = await ws.run({ timeout: '5', probes: 'none' })
 
     expect(run.code).toBe(1)
     const failure = commands(run.stdout, 'error').at(-1)
@@ -91,6 +139,7 @@ describe('the bundled action in a runner', () => {
   })
 
   it('passes only the sanitized environment to sensors', async () => {
+    const githubEnv = path.join(ws.base, 'github-env')
     await ws.write(
       'sensors/env.sh',
       `#!/usr/bin/env bash\nnode -e 'process.stdout.write(JSON.stringify({signal: Object.keys(process.env).filter(k => /^(INPUT_|ACTIONS_|GITHUB_(OUTPUT|STEP_SUMMARY|ENV|PATH|STATE)$|GITHUB_TOKEN$|SENSOR_NAME$)/.test(k)).sort()}))'\n`,
@@ -101,12 +150,13 @@ describe('the bundled action in a runner', () => {
         ACTIONS_RUNTIME_TOKEN: 'tok',
         ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1',
         GITHUB_TOKEN: 'gh',
-        GITHUB_ENV: '/tmp/x',
+        GITHUB_ENV: githubEnv,
       },
     )
     expect(run.code).toBe(0)
     const snap = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/sensor-env.json'), 'utf8'))
     expect(snap.signal).toEqual(['GITHUB_TOKEN', 'SENSOR_NAME'])
+    expect(existsSync(githubEnv)).toBe(false)
   })
 
   it('warns that each input whose feature is not built yet has no effect', async () => {
@@ -122,25 +172,33 @@ describe('the bundled action in a runner', () => {
     expect(run.stdout.split('\n')[0]).toBe('::add-mask::hunter22')
   })
 
-  it('on SIGTERM (a cancelled run) writes what finished, marks the rest cancelled, exits 1', async () => {
-    const started = path.join(ws.dir, 'slow-started')
-    await ws.write('sensors/done.sh', jsonSensor({ signal: 'done' }))
-    await ws.write('sensors/slow.sh', `#!/bin/sh\ntouch "${started}"\nsleep 300\n`)
-    const run = await ws.run(
-      { probes: 'none' },
-      {},
-      { signalWhen: { file: started, signal: 'SIGTERM' } },
-    )
-    expect(run.code).toBe(1)
-    const index = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/index.json'), 'utf8'))
-    expect(index.sensors.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
-      ['sensor-done', 'ok'],
-      ['sensor-slow', 'cancelled'],
-    ])
-    expect(existsSync(path.join(ws.dir, 'snapshots/sensor-slow.json'))).toBe(false)
-    expect(run.outputs.total).toBe('2')
-    expect(commands(run.stdout, 'error').at(-1)).toContain('The run was cancelled')
-  })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s (a cancelled run) kills running sensors, writes what finished, marks the rest cancelled, exits 1',
+    async (signal) => {
+      const pids = path.join(ws.base, 'pids')
+      await ws.write('sensors/done.sh', jsonSensor({ signal: 'done' }))
+      await ws.write(
+        'sensors/slow.sh',
+        `#!/bin/sh\nsleep 300 &\necho "$$ $!" > "${pids}.tmp"\nmv "${pids}.tmp" "${pids}"\nwait\n`,
+      )
+      const run = await ws.run({ probes: 'none' }, {}, { signalWhen: { file: pids, signal } })
+      expect(run.code).toBe(1)
+      const index = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/index.json'), 'utf8'))
+      expect(
+        index.sensors.map((e: { name: string; status: string }) => [e.name, e.status]),
+      ).toEqual([
+        ['sensor-done', 'ok'],
+        ['sensor-slow', 'cancelled'],
+      ])
+      expect(existsSync(path.join(ws.dir, 'snapshots/sensor-slow.json'))).toBe(false)
+      expect(run.outputs.total).toBe('2')
+      expect(commands(run.stdout, 'error').at(-1)).toContain('The run was cancelled')
+      // The sensor and what it started are gone: the group was killed, not left to the runner.
+      for (const pid of (await readFile(pids, 'utf8')).trim().split(' ').map(Number)) {
+        expect(await gone(pid), `pid ${pid}`).toBe(true)
+      }
+    },
+  )
 
   it('fails on a sensor name collision, listing both paths, before anything runs', async () => {
     await ws.write('a/x.sh', jsonSensor({ signal: 1 }))
@@ -165,7 +223,40 @@ describe('the bundled action in a runner', () => {
         commands(run.stdout, 'warning').filter((l) => l.includes('No sensor matched')),
       ).toHaveLength(warnings)
       expect(run.outputs.total).toBe('0')
+      if (mode === 'error') {
+        expect(commands(run.stdout, 'error').join('\n')).toContain('No sensor matched `sensors`')
+      }
     })
+  })
+
+  it('runs sensors in working-directory, resolves paths against it, names files from the workspace', async () => {
+    await ws.write('sub/sensors/pwd.sh', `#!/bin/sh\nprintf '{"signal":"%s"}' "$PWD"\n`)
+    await ws.write('sub/sensors/plain.sh', jsonSensor({ signal: 1 }), 0o644)
+    await ws.write('sub/sensors/bad.sh', '#!/bin/sh\nexit 3\n')
+    const run = await ws.run({
+      'working-directory': 'sub',
+      probes: 'none',
+      'fail-on-error': 'false',
+    })
+
+    expect(run.code).toBe(0)
+    const snapshots = path.join(ws.dir, 'sub/snapshots')
+    expect(run.outputs['snapshots-dir']).toBe(snapshots)
+    const pwd = JSON.parse(await readFile(path.join(snapshots, 'sensor-pwd.json'), 'utf8'))
+    expect(pwd.signal).toBe(path.join(ws.dir, 'sub'))
+    const index = JSON.parse(await readFile(path.join(snapshots, 'index.json'), 'utf8'))
+    expect(index.sensors.map((e: { script: string }) => e.script)).toEqual([
+      'sensors/bad.sh',
+      'sensors/plain.sh',
+      'sensors/pwd.sh',
+    ])
+    // Annotations point at the repository file, as GitHub shows it.
+    expect(commands(run.stdout, 'error')[0]).toMatch(
+      /^::error title=sensor-bad%3A failed,file=sub\/sensors\/bad.sh::/,
+    )
+    expect(commands(run.stdout, 'warning')[0]).toContain(
+      'git update-index --chmod=+x sub/sensors/plain.sh',
+    )
   })
 })
 
@@ -248,6 +339,9 @@ describe('outside a runner', () => {
     expect(run.stdout).toMatch(/^world-hash=[0-9a-f]{64}$/m)
     expect(run.stdout).toContain('1 of 2 sensors failed')
     expect(run.stdout).not.toContain('::set-output')
+    expect(run.stdout).toMatch(
+      /^Artifact upload skipped: the Actions runtime is not available here\.$/m,
+    )
     expect(run.stderr).toContain('sensor-bad (failed)')
   })
 
