@@ -24,11 +24,18 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  for (const pid of strays) {
+  // Every pid a sensor recorded is killed too, so a regression in the engine's killing fails
+  // its test without leaving `sleep 300`s behind for the rest of the run.
+  const recorded = (await readFile(join(dir, 'pids'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+  for (const pid of [...strays, ...recorded]) {
     try {
       process.kill(pid, 'SIGKILL')
-    } catch {
-      // already gone
+    } catch (err) {
+      // ESRCH: already gone, as it should be.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
     }
   }
   await rm(dir, { recursive: true, force: true })
@@ -75,12 +82,22 @@ async function settledAlive(pid: number): Promise<boolean> {
   return alive(pid)
 }
 
+/** How long a sensor may take to record its pids, on however loaded a machine. */
+const PIDS_WAIT_MS = 20_000
+
 /** The pids a sensor wrote to $PIDS, one a line, once `count` of them are there. */
 async function pids(count: number): Promise<number[]> {
+  const deadline = Date.now() + PIDS_WAIT_MS
   for (;;) {
     const text = await readFile(join(dir, 'pids'), 'utf8').catch(() => '')
     const list = text.split('\n').filter(Boolean).map(Number)
     if (list.length >= count) return list
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the sensor recorded ${list.length} of ${count} pids in ${join(dir, 'pids')} within ` +
+          `${PIDS_WAIT_MS / 1000} s: it died or never got that far (see its status and stderr)`,
+      )
+    }
     await sleep(20)
   }
 }
@@ -228,28 +245,41 @@ describe('runSensor: the process group', () => {
         'wait',
       ].join('\n'),
     )
-    // Generous enough for bash to record every pid on a loaded machine before the deadline.
-    const out = await run(s, { timeoutMs: 2500 })
+    // The deadline leaves a loaded machine seconds to start bash and record 3 pids; the group
+    // dies on TERM, so the run takes the deadline and no KILL grace.
+    const opts = { timeoutMs: 5000, maxBytes: 8192 }
+    const out = await run(s, opts)
     expect(out.status).toBe(Status.Timeout)
     expect(out.exitCode).toBe(124)
-    expect(out.message).toContain('timed out after 2.5 s')
+    expect(out.message).toContain('timed out after 5 s')
     for (const pid of await pids(3)) expect(await settledAlive(pid)).toBe(false)
-    expect(parseSnapshot(out, { timeoutMs: 2500, maxBytes: 8192 })).toEqual({
+    expect(parseSnapshot(out, opts)).toEqual({
       signal: { error: 'timeout', exit_code: 124 },
-      detail: { message: out.message, timeout_s: 2.5, stderr: 'waiting\n' },
+      detail: { message: out.message, timeout_s: 5, stderr: 'waiting\n' },
     })
   })
 
   it('timeout: a group that ignores TERM gets KILL', async () => {
+    // An ignored signal stays ignored across fork and exec, so the sleep ignores TERM too.
+    // `trapped` is written once the trap and the sleep are in place: TERM before the trap kills
+    // bash, which then never writes it, so its presence proves the KILL path was needed.
     const s = await sensor(
       'stubborn',
-      ['trap "" TERM', 'echo $$ >> "$PIDS"', 'sleep 300 & echo $! >> "$PIDS"', 'wait'].join('\n'),
+      [
+        'trap "" TERM',
+        'echo $$ >> "$PIDS"',
+        'sleep 300 & echo $! >> "$PIDS"',
+        'touch trapped',
+        'wait',
+      ].join('\n'),
     )
-    // The trap must be set before TERM comes, or this would test nothing.
-    const out = await run(s, { timeoutMs: 1500 })
+    const out = await run(s, { timeoutMs: 5000 })
     expect(out.status).toBe(Status.Timeout)
-    expect(out.message).toContain('timed out after 1.5 s')
-    for (const pid of await pids(2)) expect(await settledAlive(pid)).toBe(false)
+    expect(out.message).toContain('timed out after 5 s')
+    await expect(readFile(join(dir, 'trapped'), 'utf8')).resolves.toBe('')
+    const group = await pids(2)
+    expect(group).toHaveLength(2)
+    for (const pid of group) expect(await settledAlive(pid)).toBe(false)
   })
 
   it('kills what the sensor left in its group, even while it holds stdout', async () => {
@@ -270,14 +300,20 @@ describe('runSensor: the process group', () => {
     expect(out.stdout.toString()).toBe('{"ok":1}\n')
   })
 
-  it('cancelled: the abort signal ends the group, no snapshot', async () => {
+  it('cancelled: the abort signal ends the group, grandchildren included, no snapshot', async () => {
+    // Aborted only once every pid is recorded, so this holds however slowly bash starts.
     const s = await sensor(
       'slow',
-      ['sleep 300 & echo $! >> "$PIDS"', 'echo $$ >> "$PIDS"', 'wait'].join('\n'),
+      [
+        'sleep 300 & echo $! >> "$PIDS"',
+        '( sleep 300 & echo $! >> "$PIDS"; wait ) &',
+        'echo $$ >> "$PIDS"',
+        'wait',
+      ].join('\n'),
     )
     const abort = new AbortController()
     const running = run(s, { signal: abort.signal })
-    const group = await pids(2)
+    const group = await pids(3)
     abort.abort()
     const out = await running
     expect(out.status).toBe(Status.Cancelled)

@@ -14,6 +14,8 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -23,14 +25,56 @@ import { Kind, Status, WarningCode } from '../src/sense/types.js'
 
 let dir: string
 let snapshots: string
+/** Pids of processes a test started through a sensor; SIGKILLed after it, whatever happened. */
+let started: number[]
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'looop-sense-'))
   snapshots = path.join(dir, 'snapshots')
+  started = []
 })
 afterEach(async () => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch (err) {
+      // ESRCH: already gone, as it should be.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+    }
+  }
   await rm(dir, { recursive: true, force: true })
 })
+
+/** A pid counts as alive unless ps no longer lists it or lists it as a zombie. */
+function alive(pid: number): boolean {
+  const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+  const stat = ps.stdout.trim()
+  return stat !== '' && !stat.startsWith('Z')
+}
+
+/** Signals are delivered asynchronously: give the kernel a moment before calling a pid alive. */
+async function settledAlive(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100)
+  return alive(pid)
+}
+
+/** Canonical JSON as the hash defines it: no whitespace, object keys sorted at every depth. */
+function canonical(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys)
+    if (v === null || typeof v !== 'object') return v
+    const record = v as Record<string, unknown>
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((k) => [k, sortKeys(record[k])]),
+    )
+  }
+  return JSON.stringify(sortKeys(value))
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 async function sensor(name: string, body: string, mode = 0o755): Promise<string> {
   const file = path.join(dir, 'sensors', `${name}.sh`)
@@ -54,7 +98,11 @@ function options(over: Partial<SenseOptions> = {}): SenseOptions {
   }
 }
 
-async function index(): Promise<{ world_hash: string; sensors: Record<string, unknown>[] }> {
+async function index(): Promise<{
+  world_hash: string
+  sensors: Record<string, unknown>[]
+  [key: string]: unknown
+}> {
   return JSON.parse(await readFile(path.join(snapshots, 'index.json'), 'utf8'))
 }
 
@@ -81,19 +129,77 @@ describe('sense', () => {
     })
 
     const idx = await index()
+    expect(Object.keys(idx).sort()).toEqual(
+      [
+        'version',
+        'world_hash',
+        'started_at',
+        'finished_at',
+        'duration_ms',
+        'settings',
+        'sensors',
+      ].sort(),
+    )
+    expect(idx.version).toBe(1)
     expect(idx.world_hash).toMatch(/^[0-9a-f]{64}$/)
     expect(idx.world_hash).toBe(result.worldHash)
+    expect(idx.settings).toEqual({})
+    expect(idx.duration_ms).toBe(result.durationMs)
+    for (const time of [idx.started_at, idx.finished_at]) {
+      expect(time).toMatch(ISO_TIME)
+      expect(new Date(time as string).toISOString()).toBe(time)
+    }
     expect(idx.sensors.map((s) => s.name)).toEqual(['sensor-a', 'sensor-b', 'sys-claims'])
-    const a = idx.sensors[0] as Record<string, unknown>
+    const sensorKeys = [
+      'name',
+      'kind',
+      'script',
+      'script_sha256',
+      'status',
+      'exit_code',
+      'duration_ms',
+      'bytes',
+      'sensed_at',
+      'signal_sha256',
+      'streak',
+    ]
+    const probeKeys = sensorKeys.filter(
+      (k) => !['script', 'script_sha256', 'exit_code', 'bytes'].includes(k),
+    )
+    for (const e of idx.sensors) {
+      expect(Object.keys(e).sort()).toEqual(
+        (e.kind === 'probe' ? probeKeys : sensorKeys).slice().sort(),
+      )
+      expect(e.sensed_at).toMatch(ISO_TIME)
+      expect(new Date(e.sensed_at as string).toISOString()).toBe(e.sensed_at)
+      // The hash of what is on disk, recomputed here from the file, not taken from the engine.
+      const onDisk = JSON.parse(await readFile(path.join(snapshots, `${e.name}.json`), 'utf8'))
+      expect(e.signal_sha256).toBe(sha256(canonical(onDisk.signal)))
+    }
+    const [a, b, probe] = idx.sensors as Record<string, unknown>[]
     expect(a).toMatchObject({
       kind: 'sensor',
       script: 'sensors/a.sh',
       status: 'failed',
       exit_code: 3,
+      bytes: 0,
       streak: 0,
     })
-    expect(a.script_sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(idx.sensors[2]).not.toHaveProperty('script')
+    expect(a?.script_sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(path.join(dir, 'sensors/a.sh')))
+        .digest('hex'),
+    )
+    expect(b).toMatchObject({
+      kind: 'sensor',
+      script: 'sensors/b.sh',
+      status: 'ok',
+      exit_code: 0,
+      bytes: '{"signal":{"up":true},"detail":{"ms":12}}\n'.length,
+      streak: 0,
+    })
+    expect(b?.signal_sha256).toBe(sha256('{"up":true}'))
+    expect(probe).toMatchObject({ kind: 'probe', status: 'ok', streak: 0 })
     expect(result.writtenFiles.map((f) => path.basename(f))).toEqual([
       'index.json',
       'sensor-a.err',
@@ -259,18 +365,40 @@ describe('sense', () => {
   })
 
   it('never runs more than `concurrency` sensors at once, and the result does not depend on it', async () => {
-    // Each sensor records how many sensors were running when it started; the files are the
-    // evidence of overlap, so nothing here depends on timing thresholds.
+    // A barrier instead of a sleep: each sensor marks itself in `running/` and waits until
+    // BARRIER sensors are running (or every sensor has started, so no one else can come),
+    // then records the count it saw. The first sensor to leave counted before anyone left, so
+    // the peak is exactly BARRIER = min(concurrency, 6) unless the engine ran more at once.
+    // Each sensor marks `running/` before `started/`, so "all started" implies all marked.
     const running = path.join(dir, 'running')
+    const startedDir = path.join(dir, 'started')
     await mkdir(running)
     for (let i = 0; i < 6; i++) {
       await sensor(
         `s${i}`,
-        `touch "${running}/$SENSOR_NAME"; n=$(ls "${running}" | wc -l); sleep 0.4; rm "${running}/$SENSOR_NAME"; echo "{\\"signal\\":\\"$SENSOR_NAME\\",\\"detail\\":{\\"seen\\":$n}}"`,
+        [
+          'touch "$RUNNING/$SENSOR_NAME"; touch "$STARTED/$SENSOR_NAME"',
+          'for _ in $(seq 400); do',
+          '  s=$(ls "$STARTED" | wc -l); n=$(ls "$RUNNING" | wc -l)',
+          '  [ "$n" -ge "$BARRIER" ] || [ "$s" -ge 6 ] && break',
+          '  sleep 0.05',
+          'done',
+          'rm "$RUNNING/$SENSOR_NAME"',
+          'echo "{\\"signal\\":\\"$SENSOR_NAME\\",\\"detail\\":{\\"seen\\":$n}}"',
+        ].join('\n'),
       )
     }
     const peak = async (concurrency: number) => {
-      const result = await sense(options({ concurrency }))
+      await rm(startedDir, { recursive: true, force: true })
+      await mkdir(startedDir)
+      const env = {
+        PATH: process.env.PATH,
+        RUNNING: running,
+        STARTED: startedDir,
+        BARRIER: String(Math.min(concurrency, 6)),
+      }
+      const result = await sense(options({ concurrency, env }))
+      expect(result.entries.map((e) => e.status)).toEqual(Array(6).fill(Status.Ok))
       const seen = await Promise.all(
         result.entries.map(
           async (e) =>
@@ -284,9 +412,8 @@ describe('sense', () => {
     const three = await peak(3)
     const all = await peak(Number.POSITIVE_INFINITY)
     expect(one.peak).toBe(1)
-    expect(three.peak).toBeLessThanOrEqual(3)
-    expect(three.peak).toBeGreaterThan(1)
-    expect(all.peak).toBeGreaterThan(3)
+    expect(three.peak).toBe(3)
+    expect(all.peak).toBe(6)
     // Signals are identical, so the world hash is too, whatever the concurrency.
     expect(three.result.worldHash).toBe(one.result.worldHash)
     expect(all.result.worldHash).toBe(one.result.worldHash)
@@ -306,23 +433,32 @@ describe('sense', () => {
   })
 
   it('marks every sensor cancelled and writes the index when the run is aborted', async () => {
-    const started = path.join(dir, 'slow-started')
+    const ready = path.join(dir, 'slow-started')
+    const pidsFile = path.join(dir, 'slow-pids')
     await sensor('done', `echo '{"signal":1}'`)
-    await sensor('slow', `touch "${started}"; sleep 30; echo "{}"`)
+    await sensor(
+      'slow',
+      `echo $$ > "${pidsFile}"; sleep 30 & echo $! >> "${pidsFile}"; touch "${ready}"; wait; echo "{}"`,
+    )
     const controller = new AbortController()
     const pending = sense(options({ signal: controller.signal, concurrency: 2 }))
     // Cancel once `done` has published and `slow` is running, however loaded the machine is.
-    const ready = () =>
-      Promise.all([access(started), access(path.join(snapshots, 'sensor-done.json'))])
+    const isReady = () =>
+      Promise.all([access(ready), access(path.join(snapshots, 'sensor-done.json'))])
     while (
-      !(await ready().then(
+      !(await isReady().then(
         () => true,
         () => false,
       ))
     )
       await sleep(20)
+    // bash and its sleep, both recorded before `ready` was touched.
+    const group = (await readFile(pidsFile, 'utf8')).split('\n').filter(Boolean).map(Number)
+    started.push(...group)
+    expect(group).toHaveLength(2)
     controller.abort()
     const result = await pending
+    for (const pid of group) expect(await settledAlive(pid)).toBe(false)
     expect(result.cancelled).toBe(true)
     expect(result.entries.map((e) => [e.name, e.status])).toEqual([
       ['sensor-done', Status.Ok],
@@ -332,5 +468,17 @@ describe('sense', () => {
     expect(files).toContain('sensor-done.json')
     expect(files).not.toContain('sensor-slow.json')
     expect((await index()).sensors.find((s) => s.name === 'sensor-slow')?.status).toBe('cancelled')
+  })
+
+  it('on Windows runs a .sh without the exec bit under bash, with no exec-bit warning', async () => {
+    // Windows has no exec bit: every .sh runs under the bash on PATH, and that is no one's
+    // fault. A sensor that exits by itself is never taskkill'ed, so this runs on any host.
+    await sensor('plain', `[ -n "$BASH_VERSION" ] && echo '{"signal":"bash"}'`, 0o644)
+    const result = await sense(options({ platform: 'win32' }))
+    expect(result.entries.map((e) => [e.name, e.status])).toEqual([['sensor-plain', Status.Ok]])
+    expect(result.warnings).toEqual([])
+    expect(await readFile(path.join(snapshots, 'sensor-plain.json'), 'utf8')).toBe(
+      '{"signal":"bash"}\n',
+    )
   })
 })
