@@ -34675,7 +34675,7 @@ async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        failures.push(`Artifact upload failed: ${message} The snapshots are still in ${result.snapshotsDir}.`);
+        failures.push(`Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`);
         extras.uploadNote = `upload failed: ${message}`;
         return undefined;
     }

@@ -161,7 +161,7 @@ async function uploadPhase(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     failures.push(
-      `Artifact upload failed: ${message} The snapshots are still in ${result.snapshotsDir}.`,
+      `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
     )
     extras.uploadNote = `upload failed: ${message}`
     return undefined

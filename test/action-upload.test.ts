@@ -75,21 +75,38 @@ function liveArtifact(name: string) {
   return harness.service.artifacts.filter((a) => a.name === name && !a.deleted).at(-1)
 }
 
+/**
+ * `t` + 3 days. The client adds calendar days in local time (`setDate`), which across a
+ * daylight-saving change is 72 h ± 1 h; the bound takes the wider of that and plain 72 h.
+ */
+function threeDaysAfter(t: number, bound: 'earliest' | 'latest'): number {
+  const calendar = new Date(t)
+  calendar.setDate(calendar.getDate() + 3)
+  const plain = t + 3 * 24 * 3600 * 1000
+  return bound === 'earliest'
+    ? Math.min(calendar.getTime(), plain)
+    : Math.max(calendar.getTime(), plain)
+}
+
 const EMPTY_ARTIFACT_OUTPUTS = { 'artifact-id': '', 'artifact-url': '', 'artifact-digest': '' }
 
 describe.concurrent('the bundled action uploading its snapshots', () => {
-  it('uploads exactly the files of the run and publishes id, url and digest', async ({
+  it('uploads by default (upload: auto) when the runtime is present, publishing id, url and digest', async ({
     expect,
   }) => {
     const ws = await freshWorkspace()
     await okAndFailingSensors(ws)
-    const run = await ws.run({ 'artifact-name': 'e2e-ok', upload: 'true' }, harness.env)
+    // No `upload` input: the default `auto` must upload because the runtime is there.
+    const run = await ws.run({ 'artifact-name': 'e2e-ok' }, harness.env)
 
     // The failing sensor fails the step, but the upload itself went through.
     expect(run.code).toBe(1)
     const error = lastError(run)
     expect(error).toContain('1 of 2 sensors failed: sensor-bad (failed)')
     expect(error).not.toContain('upload')
+    expect(commands(run.stdout, 'notice').join('\n')).not.toContain('Artifact upload skipped')
+    expect(callsFor('e2e-ok', 'CreateArtifact').map((c) => c.status)).toEqual([200])
+    expect(callsFor('e2e-ok', 'FinalizeArtifact').map((c) => c.status)).toEqual([200])
 
     const snapshots = path.join(ws.dir, 'snapshots')
     const onDisk = await filesOnDisk(snapshots)
@@ -335,7 +352,7 @@ describe.concurrent('the bundled action uploading its snapshots', () => {
       'sensors/big.sh',
       jsonSensor({ signal: 1, detail: 'the same line, over and over\n'.repeat(2000) }),
     )
-    const before = new Date()
+    const before = Date.now()
     const run = await ws.run(
       {
         'artifact-name': 'e2e-levels',
@@ -345,15 +362,17 @@ describe.concurrent('the bundled action uploading its snapshots', () => {
         'retention-days': '3',
         'compression-level': '0',
       },
-      harness.env,
+      // The same time zone as this process, so that both agree on what "3 days later" is.
+      { ...harness.env, TZ: process.env.TZ },
     )
+    const after = Date.now()
 
     expect(run.code).toBe(0)
     const [create] = callsFor('e2e-levels', 'CreateArtifact')
-    const want = new Date(before)
-    want.setDate(want.getDate() + 3)
-    // The client computes now + 3 days; the day is what matters, not the second.
-    expect(String(create?.body.expires_at).slice(0, 10)).toBe(want.toISOString().slice(0, 10))
+    // The client computes "now + 3 days" at some instant between before and after.
+    const expiresAt = Date.parse(String(create?.body.expires_at))
+    expect(expiresAt).toBeGreaterThanOrEqual(threeDaysAfter(before, 'earliest'))
+    expect(expiresAt).toBeLessThanOrEqual(threeDaysAfter(after, 'latest'))
     expect(liveArtifact('e2e-levels')?.expiresAt).toBe(create?.body.expires_at)
 
     const entries = readZip(await harness.downloadZip('e2e-levels'))

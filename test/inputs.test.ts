@@ -1,5 +1,6 @@
 /** action.yml and the code must agree on every name and every default. */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -80,11 +81,44 @@ describe('getInputs', () => {
     expect(timeout('0')).toBe(0)
     expect(timeout('4.35')).toBe(4350)
   })
-  it('refuses the workspace, the home folder and / as snapshots-dir', () => {
-    for (const value of [ws, process.env.HOME ?? '/root', '/', 'sub/..']) {
-      expect(() => getInputs({ GITHUB_WORKSPACE: ws, 'INPUT_SNAPSHOTS-DIR': value })).toThrow(
-        InputError,
-      )
+  it('refuses the workspace, the home folder and / as snapshots-dir, each for its reason', () => {
+    const snapshotsDir = (value: string) =>
+      getInputs({ GITHUB_WORKSPACE: ws, 'INPUT_SNAPSHOTS-DIR': value }).snapshotsDir
+    // os.homedir() reads HOME: a folder of our own keeps the home case apart from the others
+    // whatever this machine's HOME is (it may be `/`, or hold the repository).
+    const home = mkdtempSync(path.join(tmpdir(), 'looop-home-'))
+    const savedHome = process.env.HOME
+    process.env.HOME = home
+    try {
+      expect(homedir()).toBe(home)
+      // The working directory defaults to the workspace, so either name is the right reason.
+      const refusals: [string, RegExp][] = [
+        [ws, /which is the (working directory|workspace) \(/],
+        ['sub/..', /which is the (working directory|workspace) \(/],
+        [home, /which is the home folder \(/],
+        ['/', /which is the file-system root \(/],
+      ]
+      for (const [value, reason] of refusals) {
+        let error: unknown
+        try {
+          snapshotsDir(value)
+        } catch (e) {
+          error = e
+        }
+        expect(error, value).toBeInstanceOf(InputError)
+        expect((error as Error).message, value).toMatch(reason)
+        expect((error as Error).message, value).toContain(
+          `\`snapshots-dir\` is ${JSON.stringify(value)}`,
+        )
+      }
+      // A folder of its own is accepted, resolved against the working directory.
+      expect(snapshotsDir('snapshots')).toBe(path.join(ws, 'snapshots'))
+      expect(snapshotsDir('out/snaps')).toBe(path.join(ws, 'out/snaps'))
+      expect(snapshotsDir(path.join(home, 'snapshots'))).toBe(path.join(home, 'snapshots'))
+    } finally {
+      if (savedHome === undefined) delete process.env.HOME
+      else process.env.HOME = savedHome
+      rmSync(home, { recursive: true, force: true })
     }
   })
 })

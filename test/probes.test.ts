@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   CLAIM_MAX_BYTES,
+  PROBE_ERROR_SIGNAL,
   PROBE_NAMES,
   PROBES,
   type ProbeContext,
@@ -39,14 +40,41 @@ describe('the probe table', () => {
     expect(PROBES.map((p) => p.name)).toEqual([...PROBE_NAMES])
   })
 
-  it('every row produces {signal, detail} that survives a JSON round trip', async () => {
+  it('every row produces {signal, detail} of the shape SPEC gives, through a JSON round trip', async () => {
+    // SPEC "System probes": what each probe keeps in `signal` and in `detail`.
+    const keysOf = (v: unknown) => Object.keys(v as object).sort()
+    const shapes: Record<string, (s: { signal: unknown; detail: unknown }) => void> = {
+      runner: ({ signal, detail }) => {
+        expect(keysOf(signal)).toEqual(['arch', 'environment', 'os'])
+        expect(keysOf(detail)).toEqual(
+          ['cpus', 'disk', 'load_average', 'memory', 'name', 'node_version'].sort(),
+        )
+      },
+      workflow: ({ signal, detail }) => {
+        expect(keysOf(signal)).toEqual(['event', 'ref', 'repository', 'workflow'])
+        expect(keysOf(detail)).toEqual(
+          ['actor', 'job', 'run_attempt', 'run_id', 'run_url', 'sha'].sort(),
+        )
+      },
+      claims: ({ signal, detail }) => {
+        expect(Array.isArray(signal)).toBe(true)
+        expect(signal).toEqual([{ name: 'lease', claim: { session: 'w1' } }])
+        for (const lease of signal as unknown[]) expect(keysOf(lease)).toEqual(['claim', 'name'])
+        expect(detail).toEqual({ count: 1 })
+      },
+    }
+    expect(Object.keys(shapes)).toEqual([...PROBE_NAMES])
+    // One lease, so the claims list has an element whose shape can be checked.
+    await mkdir(path.join(dir, 'claims'))
+    await writeFile(path.join(dir, 'claims', 'lease.json'), '{"session":"w1"}')
     for (const row of PROBES) {
-      const snapshot = await row.probe(ctx())
-      expect(Object.keys(snapshot).sort()).toEqual(['detail', 'signal'])
-      expect(snapshot.signal).not.toBeUndefined()
-      expect(snapshot.detail).not.toBeUndefined()
-      expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot)
-      expect(await runProbe(row.name, ctx())).toHaveProperty('signal')
+      for (const snapshot of [await row.probe(ctx()), await runProbe(row.name, ctx())]) {
+        expect(Object.keys(snapshot).sort(), row.name).toEqual(['detail', 'signal'])
+        // The error signal would pass a loose check; it must not be what a healthy probe gives.
+        expect(snapshot.signal, row.name).not.toEqual(PROBE_ERROR_SIGNAL)
+        shapes[row.name]?.({ signal: snapshot.signal, detail: snapshot.detail })
+        expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot)
+      }
     }
   })
 })

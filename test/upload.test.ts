@@ -51,6 +51,19 @@ function snapshots(files: Record<string, string | Buffer>): { root: string; path
 
 const base = { compressionLevel: 6, overwrite: false }
 
+/**
+ * `t` + 3 days. The client adds calendar days in local time (`setDate`), which across a
+ * daylight-saving change is 72 h ± 1 h; the bound takes the wider of that and plain 72 h.
+ */
+function threeDaysAfter(t: number, bound: 'earliest' | 'latest'): number {
+  const calendar = new Date(t)
+  calendar.setDate(calendar.getDate() + 3)
+  const plain = t + 3 * 24 * 3600 * 1000
+  return bound === 'earliest'
+    ? Math.min(calendar.getTime(), plain)
+    : Math.max(calendar.getTime(), plain)
+}
+
 function callsFor(method: string, name: string) {
   return harness.service.calls.filter(
     (c) => c.method === method && (c.body.name ?? c.body.name_filter) === name,
@@ -267,7 +280,7 @@ describe.concurrent('uploadSnapshots against the results-service stand-in and Az
 
   it('passes retention-days through as expires_at', async ({ expect }) => {
     const { root, paths } = snapshots({ 'k.txt': 'k\n' })
-    const before = new Date()
+    const before = Date.now()
     await uploadSnapshots({
       ...base,
       name: 'kept-3-days',
@@ -276,12 +289,12 @@ describe.concurrent('uploadSnapshots against the results-service stand-in and Az
       files: paths,
       env: process.env,
     })
+    const after = Date.now()
     const [create] = callsFor('CreateArtifact', 'kept-3-days')
-    const expiresAt = new Date(String(create.body.expires_at))
-    const want = new Date(before)
-    want.setDate(want.getDate() + 3)
-    // The client computes now + 3 days; the day is what matters, not the second.
-    expect(expiresAt.toISOString().slice(0, 10)).toBe(want.toISOString().slice(0, 10))
+    // The client computes "now + 3 days" at some instant between before and after.
+    const expiresAt = Date.parse(String(create.body.expires_at))
+    expect(expiresAt).toBeGreaterThanOrEqual(threeDaysAfter(before, 'earliest'))
+    expect(expiresAt).toBeLessThanOrEqual(threeDaysAfter(after, 'latest'))
     expect(harness.service.artifacts.find((a) => a.name === 'kept-3-days')?.expiresAt).toBe(
       create.body.expires_at,
     )
