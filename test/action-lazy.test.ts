@@ -4,8 +4,7 @@
  * the action, so any run that touched the client would fail to load it. Runs that do not
  * upload must succeed; a run that uploads must fail naming the missing module.
  */
-import { spawn } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +12,6 @@ import {
   type ActionRun,
   commands,
   jsonSensor,
-  parseOutputFile,
   ROOT,
   type Workspace,
   workspace,
@@ -67,67 +65,13 @@ async function oneSensor(): Promise<Workspace> {
   return ws
 }
 
-/**
- * Runs `bundle` as test/fixtures/action.ts runs dist/index.js (that fixture runs only the real
- * dist/): a fresh process in the workspace, inputs as INPUT_* variables, the file commands as
- * real files beside the workspace, and of this process's environment only PATH and HOME.
- */
-async function runBundle(
+/** Runs the copy without the chunk, exactly as the fixture runs dist/index.js. */
+function runBundle(
   ws: Workspace,
   inputs: Record<string, string>,
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<ActionRun> {
-  const base = path.dirname(ws.dir)
-  const runnerTemp = path.join(base, 'runner-temp')
-  await mkdir(runnerTemp, { recursive: true })
-  const outputFile = path.join(base, 'output')
-  const summaryFile = path.join(base, 'summary')
-  await writeFile(outputFile, '')
-  await writeFile(summaryFile, '')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: ws.dir,
-    RUNNER_TEMP: runnerTemp,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_REPOSITORY: 'looop/sense-test',
-    GITHUB_RUN_ID: '4242',
-    GITHUB_JOB: 'sense',
-    ...Object.fromEntries(
-      Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
-    ),
-    ...extraEnv,
-  }
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-  const child = spawn(process.execPath, [bundle], {
-    cwd: ws.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d
-  })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d
-  })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', resolve)
-  })
-  const outputText = await readFile(outputFile, 'utf8')
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputFile(outputText),
-    outputFile: outputText,
-    summary: await readFile(summaryFile, 'utf8'),
-    workspace: ws.dir,
-  }
+  return ws.run(inputs, extraEnv, { bundle })
 }
 
 /** What a run without the chunk must still have written. */

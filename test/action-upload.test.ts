@@ -17,7 +17,12 @@ import {
   type Workspace,
   workspace,
 } from './fixtures/action.js'
-import { readZip, startUploadHarness, type UploadHarness } from './fixtures/results-service.js'
+import {
+  readZip,
+  startUploadHarness,
+  threeDaysAfter,
+  type UploadHarness,
+} from './fixtures/results-service.js'
 
 let harness: UploadHarness
 const workspaces: Workspace[] = []
@@ -73,19 +78,6 @@ async function filesOnDisk(dir: string): Promise<Map<string, Buffer>> {
 
 function liveArtifact(name: string) {
   return harness.service.artifacts.filter((a) => a.name === name && !a.deleted).at(-1)
-}
-
-/**
- * `t` + 3 days. The client adds calendar days in local time (`setDate`), which across a
- * daylight-saving change is 72 h ± 1 h; the bound takes the wider of that and plain 72 h.
- */
-function threeDaysAfter(t: number, bound: 'earliest' | 'latest'): number {
-  const calendar = new Date(t)
-  calendar.setDate(calendar.getDate() + 3)
-  const plain = t + 3 * 24 * 3600 * 1000
-  return bound === 'earliest'
-    ? Math.min(calendar.getTime(), plain)
-    : Math.max(calendar.getTime(), plain)
 }
 
 const EMPTY_ARTIFACT_OUTPUTS = { 'artifact-id': '', 'artifact-url': '', 'artifact-digest': '' }

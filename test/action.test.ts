@@ -2,57 +2,13 @@
  * The bundle as the runner runs it (`node dist/index.js`, inputs in INPUT_* variables, the
  * file commands as files). `npm test` bundles first, so these test what is shipped.
  */
-import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { commands, jsonSensor, type Workspace, workspace } from './fixtures/action.js'
-
-/** Dead or a zombie (a killed orphan waits for PID 1 to reap it). Polled: a kill lands late. */
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    const stat = await new Promise<string>((resolve) =>
-      execFile('ps', ['-o', 'stat=', '-p', String(pid)], (_e, out) => resolve(String(out).trim())),
-    )
-    if (stat === '' || stat.startsWith('Z')) return true
-    await sleep(50)
-  }
-  return false
-}
-
-/**
- * The world hash recomputed from the files on disk, straight from SPEC's framing, sharing no
- * code with the action: sha256 over `@@ <name> <length>\n<payload>\n` per snapshot.
- */
-async function recomputeWorldHash(dir: string): Promise<string> {
-  const canonical = (v: unknown): string =>
-    Array.isArray(v)
-      ? `[${v.map(canonical).join(',')}]`
-      : v !== null && typeof v === 'object'
-        ? `{${Object.keys(v)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-            .join(',')}}`
-        : JSON.stringify(v)
-  const names = (await readdir(dir))
-    .filter((n) => /^(sensor|sys)-.+\.json$/.test(n))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-  const hash = createHash('sha256')
-  for (const name of names) {
-    const value = JSON.parse(await readFile(path.join(dir, name), 'utf8'))
-    const wake =
-      value !== null && typeof value === 'object' && 'signal' in value ? value.signal : value
-    const payload = Buffer.from(canonical(wake))
-    hash
-      .update(`@@ ${name} ${payload.length + 1}\n`)
-      .update(payload)
-      .update('\n')
-  }
-  return hash.digest('hex')
-}
+import { recomputeWorldHash } from './fixtures/oracle.js'
+import { settledAlive } from './fixtures/processes.js'
 
 let ws: Workspace
 beforeEach(async () => {
@@ -179,7 +135,8 @@ describe('the bundled action in a runner', () => {
       await ws.write('sensors/done.sh', jsonSensor({ signal: 'done' }))
       await ws.write(
         'sensors/slow.sh',
-        `#!/bin/sh\nsleep 300 &\necho "$$ $!" > "${pids}.tmp"\nmv "${pids}.tmp" "${pids}"\nwait\n`,
+        // Signalled only once `done` has published: the cancel must find one finished sensor.
+        `#!/bin/sh\ni=0\nwhile [ ! -f "$SNAPSHOTS_DIR/sensor-done.json" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\nsleep 300 &\necho "$$ $!" > "${pids}.tmp"\nmv "${pids}.tmp" "${pids}"\nwait\n`,
       )
       const run = await ws.run({ probes: 'none' }, {}, { signalWhen: { file: pids, signal } })
       expect(run.code).toBe(1)
@@ -195,7 +152,7 @@ describe('the bundled action in a runner', () => {
       expect(commands(run.stdout, 'error').at(-1)).toContain('The run was cancelled')
       // The sensor and what it started are gone: the group was killed, not left to the runner.
       for (const pid of (await readFile(pids, 'utf8')).trim().split(' ').map(Number)) {
-        expect(await gone(pid), `pid ${pid}`).toBe(true)
+        expect(await settledAlive(pid), `pid ${pid}`).toBe(false)
       }
     },
   )

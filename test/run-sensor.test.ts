@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,6 +12,7 @@ import {
   STDERR_KEEP_BYTES,
   Status,
 } from '../src/sense/types.js'
+import { settledAlive } from './fixtures/processes.js'
 
 let dir: string
 /** Processes a test deliberately leaves outside the sensor's group; killed after the test. */
@@ -67,19 +67,6 @@ function parseSnapshot(outcome: SensorOutcome, c = ctx): unknown {
   const text = (bytes as Buffer).toString('utf8')
   expect(text.endsWith('\n')).toBe(true)
   return JSON.parse(text)
-}
-
-/** A pid counts as alive unless ps no longer lists it or lists it as a zombie. */
-function alive(pid: number): boolean {
-  const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
-  const stat = ps.stdout.trim()
-  return stat !== '' && !stat.startsWith('Z')
-}
-
-/** SIGKILL is delivered asynchronously: give the kernel a moment before calling a pid alive. */
-async function settledAlive(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100)
-  return alive(pid)
 }
 
 /** How long a sensor may take to record its pids, on however loaded a machine. */

@@ -2,6 +2,8 @@
  * The engine as a whole, with no runner: real bash sensors in a temporary working directory,
  * real files in a real snapshots directory.
  */
+
+import { createHash } from 'node:crypto'
 import {
   access,
   chmod,
@@ -14,14 +16,14 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises'
-import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type SenseOptions, sense } from '../src/sense/sense.js'
 import { Kind, Status, WarningCode } from '../src/sense/types.js'
+import { canonical } from './fixtures/oracle.js'
+import { settledAlive } from './fixtures/processes.js'
 
 let dir: string
 let snapshots: string
@@ -44,34 +46,6 @@ afterEach(async () => {
   }
   await rm(dir, { recursive: true, force: true })
 })
-
-/** A pid counts as alive unless ps no longer lists it or lists it as a zombie. */
-function alive(pid: number): boolean {
-  const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
-  const stat = ps.stdout.trim()
-  return stat !== '' && !stat.startsWith('Z')
-}
-
-/** Signals are delivered asynchronously: give the kernel a moment before calling a pid alive. */
-async function settledAlive(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100)
-  return alive(pid)
-}
-
-/** Canonical JSON as the hash defines it: no whitespace, object keys sorted at every depth. */
-function canonical(value: unknown): string {
-  const sortKeys = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sortKeys)
-    if (v === null || typeof v !== 'object') return v
-    const record = v as Record<string, unknown>
-    return Object.fromEntries(
-      Object.keys(record)
-        .sort()
-        .map((k) => [k, sortKeys(record[k])]),
-    )
-  }
-  return JSON.stringify(sortKeys(value))
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/

@@ -11,7 +11,12 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { runtimePresent, UploadError, uploadSnapshots } from '../src/upload/artifact.js'
-import { readZip, startUploadHarness, type UploadHarness } from './fixtures/results-service.js'
+import {
+  readZip,
+  startUploadHarness,
+  threeDaysAfter,
+  type UploadHarness,
+} from './fixtures/results-service.js'
 
 let harness: UploadHarness
 let work: string
@@ -50,19 +55,6 @@ function snapshots(files: Record<string, string | Buffer>): { root: string; path
 }
 
 const base = { compressionLevel: 6, overwrite: false }
-
-/**
- * `t` + 3 days. The client adds calendar days in local time (`setDate`), which across a
- * daylight-saving change is 72 h ± 1 h; the bound takes the wider of that and plain 72 h.
- */
-function threeDaysAfter(t: number, bound: 'earliest' | 'latest'): number {
-  const calendar = new Date(t)
-  calendar.setDate(calendar.getDate() + 3)
-  const plain = t + 3 * 24 * 3600 * 1000
-  return bound === 'earliest'
-    ? Math.min(calendar.getTime(), plain)
-    : Math.max(calendar.getTime(), plain)
-}
 
 function callsFor(method: string, name: string) {
   return harness.service.calls.filter(
