@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { snapshotBytes, stderrTail } from '../src/sense/outcome.js'
 import { type RunSensorOptions, runSensor } from '../src/sense/run-sensor.js'
@@ -13,6 +12,7 @@ import {
   Status,
 } from '../src/sense/types.js'
 import { settledAlive } from './fixtures/processes.js'
+import { killRecorded, recordedPids, writeSensor } from './fixtures/sensors.js'
 
 let dir: string
 /** Processes a test deliberately leaves outside the sensor's group; killed after the test. */
@@ -24,27 +24,14 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  // Every pid a sensor recorded is killed too, so a regression in the engine's killing fails
-  // its test without leaving `sleep 300`s behind for the rest of the run.
-  const recorded = (await readFile(join(dir, 'pids'), 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-  for (const pid of [...strays, ...recorded]) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch (err) {
-      // ESRCH: already gone, as it should be.
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-    }
-  }
+  await killRecorded(join(dir, 'pids'), strays)
   await rm(dir, { recursive: true, force: true })
 })
 
 async function sensor(name: string, body: string, executable = true): Promise<SensorScript> {
-  const path = join(dir, `${name}.sh`)
-  await writeFile(path, executable ? `#!/usr/bin/env bash\n${body}\n` : `${body}\n`)
-  await chmod(path, executable ? 0o755 : 0o644)
+  const path = await writeSensor(join(dir, `${name}.sh`), body, {
+    mode: executable ? 0o755 : 0o644,
+  })
   return { name, snapshotName: `sensor-${name}`, path, executable }
 }
 
@@ -69,25 +56,8 @@ function parseSnapshot(outcome: SensorOutcome, c = ctx): unknown {
   return JSON.parse(text)
 }
 
-/** How long a sensor may take to record its pids, on however loaded a machine. */
-const PIDS_WAIT_MS = 20_000
-
-/** The pids a sensor wrote to $PIDS, one a line, once `count` of them are there. */
-async function pids(count: number): Promise<number[]> {
-  const deadline = Date.now() + PIDS_WAIT_MS
-  for (;;) {
-    const text = await readFile(join(dir, 'pids'), 'utf8').catch(() => '')
-    const list = text.split('\n').filter(Boolean).map(Number)
-    if (list.length >= count) return list
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the sensor recorded ${list.length} of ${count} pids in ${join(dir, 'pids')} within ` +
-          `${PIDS_WAIT_MS / 1000} s: it died or never got that far (see its status and stderr)`,
-      )
-    }
-    await sleep(20)
-  }
-}
+/** The pids the sensor wrote to $PIDS, once `count` of them are there. */
+const pids = (count: number) => recordedPids(join(dir, 'pids'), count)
 
 describe('runSensor: ok', () => {
   it('publishes stdout byte for byte', async () => {
@@ -147,7 +117,7 @@ describe('runSensor: failures', () => {
   it('killed: died by a signal the action did not send', async () => {
     const out = await run(await sensor('segv', 'ulimit -c 0; echo dying >&2; kill -SEGV $$'))
     expect(out.status).toBe(Status.Killed)
-    expect(out.signal).toBe('SIGSEGV')
+    expect(out.killedBy).toBe('SIGSEGV')
     expect(out.exitCode).toBeUndefined()
     expect(parseSnapshot(out)).toEqual({
       signal: { error: 'killed', signal: 'SIGSEGV' },
@@ -299,7 +269,7 @@ describe('runSensor: the process group', () => {
       ].join('\n'),
     )
     const abort = new AbortController()
-    const running = run(s, { signal: abort.signal })
+    const running = run(s, { cancel: abort.signal })
     const group = await pids(3)
     abort.abort()
     const out = await running
@@ -312,7 +282,7 @@ describe('runSensor: the process group', () => {
     const s = await sensor('never', 'touch "$PIDS"; echo {}')
     const abort = new AbortController()
     abort.abort()
-    const out = await run(s, { signal: abort.signal })
+    const out = await run(s, { cancel: abort.signal })
     expect(out.status).toBe(Status.Cancelled)
     await expect(readFile(join(dir, 'pids'))).rejects.toThrow(/ENOENT/)
   })

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto'
 import {
   access,
-  chmod,
   lstat,
   mkdir,
   mkdtemp,
@@ -24,6 +23,7 @@ import { type SenseOptions, sense } from '../src/sense/sense.js'
 import { Kind, Status, WarningCode } from '../src/sense/types.js'
 import { canonical } from './fixtures/oracle.js'
 import { settledAlive } from './fixtures/processes.js'
+import { killRecorded, writeSensor } from './fixtures/sensors.js'
 
 let dir: string
 let snapshots: string
@@ -36,26 +36,15 @@ beforeEach(async () => {
   started = []
 })
 afterEach(async () => {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch (err) {
-      // ESRCH: already gone, as it should be.
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-    }
-  }
+  await killRecorded(undefined, started)
   await rm(dir, { recursive: true, force: true })
 })
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
-async function sensor(name: string, body: string, mode = 0o755): Promise<string> {
-  const file = path.join(dir, 'sensors', `${name}.sh`)
-  await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, `#!/usr/bin/env bash\n${body}\n`)
-  await chmod(file, mode)
-  return file
+function sensor(name: string, body: string, mode = 0o755): Promise<string> {
+  return writeSensor(path.join(dir, 'sensors', `${name}.sh`), body, { mode, shebang: true })
 }
 
 function options(over: Partial<SenseOptions> = {}): SenseOptions {
@@ -415,7 +404,7 @@ describe('sense', () => {
       `echo $$ > "${pidsFile}"; sleep 30 & echo $! >> "${pidsFile}"; touch "${ready}"; wait; echo "{}"`,
     )
     const controller = new AbortController()
-    const pending = sense(options({ signal: controller.signal, concurrency: 2 }))
+    const pending = sense(options({ cancel: controller.signal, concurrency: 2 }))
     // Cancel once `done` has published and `slow` is running, however loaded the machine is.
     const isReady = () =>
       Promise.all([access(ready), access(path.join(snapshots, 'sensor-done.json'))])

@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import {
-  canonicalJson,
-  parseJson,
-  signalSha256,
-  wakePayload,
-  worldHash,
-} from '../src/sense/world-hash.js'
+import { canonicalJson, parseJson } from '../src/sense/json.js'
+import { signalSha256, wakePayload, worldHash } from '../src/sense/world-hash.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 const file = (fileName: string, text: string | Buffer) => ({

@@ -12,6 +12,8 @@ import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as glob from '@actions/glob'
+import { compareBytes, messageOf, toPosix } from '../util.js'
+import { sensorSnapshotName, snapshotFile } from './names.js'
 import type { SensorScript } from './types.js'
 
 /** A bad `sensors` input: the message names the patterns or files and the fix. */
@@ -178,10 +180,6 @@ async function parsePattern(line: string, workingDirectory: string): Promise<Par
   return { text: line.trim(), negate, absolute, base: path.resolve(start, patternBase(rest)) }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 /** Files only, symlinks followed (a link to a file is a sensor), broken links skipped. */
 const GLOB_OPTIONS: glob.GlobOptions = {
   implicitDescendants: false,
@@ -190,14 +188,9 @@ const GLOB_OPTIONS: glob.GlobOptions = {
   omitBrokenSymbolicLinks: true,
 }
 
-/** Compares two strings by their UTF-8 bytes, so the order is the same on every platform. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
-}
-
 /** Path relative to the working directory, with `/`, for messages. */
 function shown(file: string, workingDirectory: string): string {
-  return path.relative(workingDirectory, file).split(path.sep).join('/')
+  return toPosix(path.relative(workingDirectory, file))
 }
 
 /**
@@ -253,7 +246,7 @@ export async function discoverSensors(
       const rel = path.relative(dir, file)
       return !rel.startsWith('..') && !path.isAbsolute(rel)
     })
-  for (const file of [...baseOf.keys()].sort(byteOrder)) {
+  for (const file of [...baseOf.keys()].sort(compareBytes)) {
     if (excluded(file)) continue
     // stat follows symlinks: a link to a file is a sensor, anything but a regular file is not.
     const stat = await fs.stat(file).catch(() => undefined)
@@ -262,7 +255,7 @@ export async function discoverSensors(
     const name = sensorName(relative)
     scripts.push({
       name,
-      snapshotName: `sensor-${name}`,
+      snapshotName: sensorSnapshotName(name),
       path: file,
       executable: (stat.mode & 0o111) !== 0,
     })
@@ -279,7 +272,7 @@ export async function discoverSensors(
     const described = clashes.map(
       (same) =>
         `${same.length} scripts would be named ${JSON.stringify(same[0].name)} ` +
-        `(${same[0].snapshotName}.json): ${same.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')}`,
+        `(${snapshotFile(same[0].snapshotName)}): ${same.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')}`,
     )
     const example = shown(clashes[0][1].path, wd)
     throw new DiscoveryError(
@@ -289,7 +282,9 @@ export async function discoverSensors(
   }
   // The temporary file a snapshot is published through has a short name of its own; the
   // snapshot's own name must fit the file-system limit.
-  const tooLong = scripts.filter((s) => Buffer.byteLength(`${s.snapshotName}.json`) > MAX_FILE_NAME)
+  const tooLong = scripts.filter(
+    (s) => Buffer.byteLength(snapshotFile(s.snapshotName)) > MAX_FILE_NAME,
+  )
   if (tooLong.length > 0) {
     throw new DiscoveryError(
       `sensors: ${tooLong.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')} would get a ` +

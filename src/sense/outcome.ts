@@ -39,7 +39,7 @@ export function snapshotBytes(
       })
     case Status.Killed:
       return serialize({
-        signal: { error: 'killed', signal: outcome.signal ?? null },
+        signal: { error: 'killed', signal: outcome.killedBy ?? null },
         detail: { message, stderr },
       })
     case Status.TooLarge:

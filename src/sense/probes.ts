@@ -10,7 +10,8 @@
 import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { parseJson } from './world-hash.js'
+import { compareBytes, messageOf } from '../util.js'
+import { parseJson } from './json.js'
 
 export type ProbeName = 'runner' | 'workflow' | 'claims'
 
@@ -126,7 +127,7 @@ async function probeClaims(ctx: ProbeContext): Promise<ProbeSnapshot> {
   }
   const candidates = names
     .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .sort(compareBytes)
   const leases: { name: string; claim: unknown }[] = []
   for (const fileName of candidates) {
     const file = path.join(dir, fileName)
@@ -201,8 +202,4 @@ export async function runProbe(name: ProbeName, ctx: ProbeContext): Promise<Prob
   } catch (err) {
     return { signal: { ...PROBE_ERROR_SIGNAL }, detail: { error: messageOf(err) } }
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

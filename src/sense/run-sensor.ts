@@ -24,6 +24,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
+import { messageOf } from '../util.js'
+import { decodeJson } from './json.js'
 import {
   type SensorOutcome,
   type SensorScript,
@@ -52,8 +54,8 @@ export interface RunSensorOptions {
   timeoutMs: number
   /** The stdout cap, already resolved (1..MAX_BYTES_CEILING). */
   maxBytes: number
-  /** The run was cancelled: the group is ended and the status is `cancelled`. */
-  signal?: AbortSignal
+  /** Fires when the run is cancelled: the group is ended and the status is `cancelled`. */
+  cancel?: AbortSignal
   /** Defaults to process.platform; `win32` runs `.sh` under the bash on PATH, no groups. */
   platform?: NodeJS.Platform
 }
@@ -69,7 +71,7 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
   const stdout = new HeadBuffer(maxBytes + 1)
   const stderr = new TailBuffer(STDERR_KEEP_BYTES)
 
-  const finish = (fields: Pick<SensorOutcome, 'status' | 'message' | 'exitCode' | 'signal'>) => {
+  const finish = (fields: Pick<SensorOutcome, 'status' | 'message' | 'exitCode' | 'killedBy'>) => {
     const outcome: SensorOutcome = {
       status: fields.status,
       stdout: stdout.bytes(),
@@ -81,11 +83,11 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
       message: fields.message,
     }
     if (fields.exitCode !== undefined) outcome.exitCode = fields.exitCode
-    if (fields.signal !== undefined) outcome.signal = fields.signal
+    if (fields.killedBy !== undefined) outcome.killedBy = fields.killedBy
     return outcome
   }
 
-  if (opts.signal?.aborted) {
+  if (opts.cancel?.aborted) {
     return finish({ status: Status.Cancelled, message: 'cancelled before it started' })
   }
 
@@ -106,7 +108,7 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
 
   const end = await new Promise<End>((resolve) => {
     let reason: Reason | undefined
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined
+    let exited: { code: number | null; killedBy: NodeJS.Signals | null } | undefined
     let spawned = false
     let settled = false
     const timers: NodeJS.Timeout[] = []
@@ -122,7 +124,7 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
       if (settled) return
       settled = true
       clearTimers()
-      opts.signal?.removeEventListener('abort', onAbort)
+      opts.cancel?.removeEventListener('abort', onAbort)
       for (const p of pipes) p.destroy()
       resolve(e)
     }
@@ -168,8 +170,8 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
       // after it, only a failed kill(), which the exit path already covers.
       if (!spawned) settle({ kind: 'spawn-error', err })
     })
-    child.once('exit', (code, signal) => {
-      exited = { code, signal }
+    child.once('exit', (code, killedBy) => {
+      exited = { code, killedBy }
       clearTimers()
       // Whatever the sensor left in its group dies with it; the group may already be empty.
       // Windows: taskkill cannot walk the tree of an exited parent; the pipe grace still holds.
@@ -182,7 +184,7 @@ export async function runSensor(opts: RunSensorOptions): Promise<SensorOutcome> 
     if (opts.timeoutMs > 0) {
       timers.push(setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)))
     }
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    opts.cancel?.addEventListener('abort', onAbort, { once: true })
   })
 
   if (end.kind === 'spawn-error') {
@@ -197,7 +199,7 @@ type End =
       kind: 'exited'
       reason: Reason | undefined
       code: number | null
-      signal: NodeJS.Signals | null
+      killedBy: NodeJS.Signals | null
     }
 
 /** The status of a process that ran, from how it ended and what it printed. */
@@ -205,7 +207,7 @@ function classify(
   end: Extract<End, { kind: 'exited' }>,
   stdout: HeadBuffer,
   opts: RunSensorOptions,
-): Pick<SensorOutcome, 'status' | 'message' | 'exitCode' | 'signal'> {
+): Pick<SensorOutcome, 'status' | 'message' | 'exitCode' | 'killedBy'> {
   const exitCode = end.code ?? undefined
   if (end.reason === 'cancelled') {
     return { status: Status.Cancelled, message: 'cancelled while running', exitCode }
@@ -217,8 +219,8 @@ function classify(
       message: `timed out after ${formatSeconds(opts.timeoutMs)} s; raise the \`timeout\` input or make the sensor faster`,
     }
   }
-  if (end.signal !== null) {
-    return { status: Status.Killed, signal: end.signal, message: `killed by ${end.signal}` }
+  if (end.killedBy !== null) {
+    return { status: Status.Killed, killedBy: end.killedBy, message: `killed by ${end.killedBy}` }
   }
   if (end.code !== 0) {
     return { status: Status.Failed, exitCode, message: `exited with code ${end.code}` }
@@ -232,32 +234,11 @@ function classify(
         'emit a small normalized {signal,detail} snapshot, not a raw dump',
     }
   }
-  const problem = jsonProblem(stdout.bytes())
-  if (problem !== undefined) {
-    return { status: Status.InvalidJson, exitCode: 0, message: problem }
+  const decoded = decodeJson(stdout.bytes())
+  if (!decoded.ok) {
+    return { status: Status.InvalidJson, exitCode: 0, message: decoded.reason }
   }
   return { status: Status.Ok, exitCode: 0, message: '' }
-}
-
-/** Why stdout is not one JSON text, or undefined when it is. */
-function jsonProblem(bytes: Buffer): string | undefined {
-  if (bytes.length === 0) return 'stdout is empty: print one JSON value'
-  let text: string
-  try {
-    // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and fails the parse,
-    // so the snapshot published byte for byte is exactly what parsed.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
-  } catch {
-    return 'stdout is not valid UTF-8: print UTF-8 JSON'
-  }
-  const nul = bytes.indexOf(0)
-  if (nul !== -1) return `stdout holds a NUL byte at offset ${nul}: print UTF-8 JSON text`
-  try {
-    JSON.parse(text)
-    return undefined
-  } catch (err) {
-    return `stdout is not valid JSON: ${err instanceof Error ? err.message : String(err)}`
-  }
 }
 
 /** `1`, `1.5`, `0.25`: seconds as the user wrote them in the `timeout` input. */
@@ -278,7 +259,7 @@ function commandFor(script: SensorScript, platform: NodeJS.Platform): [string, s
 }
 
 /** Ends the process group led by `pid` (POSIX) or the process tree under it (Windows). */
-function killTree(pid: number, signal: NodeJS.Signals, platform: NodeJS.Platform): void {
+function killTree(pid: number, posixSignal: NodeJS.Signals, platform: NodeJS.Platform): void {
   if (platform === 'win32') {
     // taskkill walks the tree from a live parent only; /F because console programs ignore
     // the polite form. Its own failure (tree already gone) is of no interest.
@@ -291,7 +272,7 @@ function killTree(pid: number, signal: NodeJS.Signals, platform: NodeJS.Platform
     return
   }
   try {
-    process.kill(-pid, signal)
+    process.kill(-pid, posixSignal)
   } catch {
     // ESRCH: the group is already empty.
   }
@@ -301,7 +282,7 @@ function killTree(pid: number, signal: NodeJS.Signals, platform: NodeJS.Platform
 async function describeSpawnError(err: unknown, opts: RunSensorOptions): Promise<string> {
   const { script, cwd } = opts
   const code = (err as NodeJS.ErrnoException | undefined)?.code
-  const raw = err instanceof Error ? err.message : String(err)
+  const raw = messageOf(err)
   const cwdOk = await stat(cwd).then(
     (s) => s.isDirectory(),
     () => false,

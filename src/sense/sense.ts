@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { compareBytes, messageOf, toPosix } from '../util.js'
 import { discoverSensors } from './discover.js'
 import { sensorEnv } from './env.js'
 import { snapshotBytes, stderrTail } from './outcome.js'
 import { type ProbeName, runProbe } from './probes.js'
 import { runSensor } from './run-sensor.js'
-import { INDEX_FILE, prepareDirectory, publish, remove } from './snapshots.js'
+import { INDEX_FILE, probeSnapshotName, snapshotFile, stderrFile } from './names.js'
+import { prepareDirectory, publish, remove } from './snapshots.js'
 import {
   type Entry,
   Kind,
@@ -44,8 +46,8 @@ export interface SenseOptions {
   workspace?: string
   /** The step's environment; sensors get a sanitized copy. */
   env: NodeJS.ProcessEnv
-  /** Fired on SIGINT/SIGTERM: running sensors are killed and marked `cancelled`. */
-  signal?: AbortSignal
+  /** Fires on SIGINT/SIGTERM: running sensors are killed and marked `cancelled`. */
+  cancel?: AbortSignal
   platform?: NodeJS.Platform
   /** Recorded as index.json's `settings`. */
   settings?: Record<string, unknown>
@@ -69,8 +71,8 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   ])
 
   const keep = new Set<string>([INDEX_FILE])
-  for (const s of scripts) keep.add(`${s.snapshotName}.json`).add(`${s.snapshotName}.err`)
-  for (const p of options.probes) keep.add(`sys-${p}.json`)
+  for (const s of scripts) keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName))
+  for (const p of options.probes) keep.add(snapshotFile(probeSnapshotName(p)))
   await prepareDirectory(options.snapshotsDir, keep)
 
   const warnings: SenseWarning[] = []
@@ -90,7 +92,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
 
   // Each running sensor listens on the one cancellation signal; past 10 Node would warn of
   // a leak that is not one (listeners go when their sensor ends).
-  if (options.signal) setMaxListeners(0, options.signal)
+  if (options.cancel) setMaxListeners(0, options.cancel)
   const written: string[] = []
   /**
    * Publishing can fail only when something else changed the folder meanwhile (a sensor
@@ -105,7 +107,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
       warnings.push({
         code: WarningCode.PublishFailed,
         title: `${produced.entry.name}: snapshot not written`,
-        message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${(error as Error).message}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
+        message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${messageOf(error)}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
       })
       return { ...produced, snapshot: undefined }
     }
@@ -123,7 +125,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])))
   const finished = new Date()
   const entries = produced.map((p) => p.entry)
-  const result: SenseResult = {
+  const result = {
     entries,
     worldHash: hash,
     startedAt: started.toISOString(),
@@ -131,15 +133,13 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     durationMs: finished.getTime() - started.getTime(),
     snapshotsDir: options.snapshotsDir,
     indexPath: path.join(options.snapshotsDir, INDEX_FILE),
-    writtenFiles: [],
     warnings,
-    cancelled: options.signal?.aborted ?? false,
+    cancelled: options.cancel?.aborted ?? false,
   }
   // A sensor may have removed the whole folder; index.json is written all the same.
   await mkdir(options.snapshotsDir, { recursive: true })
   written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)))
-  result.writtenFiles = written.sort()
-  return result
+  return { ...result, writtenFiles: written.sort() }
 }
 
 async function senseScript(
@@ -148,19 +148,18 @@ async function senseScript(
   platform: NodeJS.Platform,
 ): Promise<Produced> {
   const content = await readFile(script.path).catch(() => undefined)
-  const outcome: SensorOutcome = options.signal?.aborted
-    ? notStarted()
-    : await runSensor({
-        script,
-        cwd: options.workingDirectory,
-        env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
-        timeoutMs: options.timeoutMs,
-        maxBytes: options.maxBytes,
-        signal: options.signal,
-        platform,
-      })
+  // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
+  const outcome: SensorOutcome = await runSensor({
+    script,
+    cwd: options.workingDirectory,
+    env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    cancel: options.cancel,
+    platform,
+  })
   const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes })
-  const fileName = `${script.snapshotName}.json`
+  const fileName = snapshotFile(script.snapshotName)
   const entry: Entry = {
     name: script.snapshotName,
     kind: Kind.Sensor,
@@ -180,20 +179,6 @@ async function senseScript(
   return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr }
 }
 
-/** A sensor that never started because the run was cancelled first. */
-function notStarted(): SensorOutcome {
-  return {
-    status: Status.Cancelled,
-    stdout: Buffer.alloc(0),
-    stdoutBytes: 0,
-    stderr: Buffer.alloc(0),
-    stderrBytes: 0,
-    startedAt: new Date(),
-    durationMs: 0,
-    message: 'not started: the run was cancelled',
-  }
-}
-
 async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produced> {
   const t0 = Date.now()
   const sensedAt = new Date().toISOString()
@@ -202,9 +187,10 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
     env: options.env,
   })
   const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`)
+  const snapshotName = probeSnapshotName(name)
   return {
     entry: {
-      name: `sys-${name}`,
+      name: snapshotName,
       kind: Kind.Probe,
       status: Status.Ok,
       durationMs: Date.now() - t0,
@@ -215,7 +201,7 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
       stderrTail: '',
       probeSignal: snapshot.signal,
     },
-    snapshot: { fileName: `sys-${name}.json`, bytes },
+    snapshot: { fileName: snapshotFile(snapshotName), bytes },
   }
 }
 
@@ -228,16 +214,17 @@ async function publishProduced(produced: Produced, dir: string): Promise<string[
   const { entry, snapshot, stderr } = produced
   const written: string[] = []
   if (snapshot) written.push(await publish(dir, snapshot.fileName, snapshot.bytes))
-  else await remove(dir, `${entry.name}.json`)
+  else await remove(dir, snapshotFile(entry.name))
   if (entry.kind === Kind.Sensor) {
-    if (stderr && stderr.length > 0) written.push(await publish(dir, `${entry.name}.err`, stderr))
-    else await remove(dir, `${entry.name}.err`)
+    const errFile = stderrFile(entry.name)
+    if (stderr && stderr.length > 0) written.push(await publish(dir, errFile, stderr))
+    else await remove(dir, errFile)
   }
   return written
 }
 
 /** index.json: SPEC's field names, sorted entries, optional fields only when they apply. */
-function renderIndex(result: SenseResult, options: SenseOptions): string {
+function renderIndex(result: Omit<SenseResult, 'writtenFiles'>, options: SenseOptions): string {
   const index = {
     version: 1,
     world_hash: result.worldHash,
@@ -283,13 +270,4 @@ export async function mapBounded<T, R>(
   const workers = Math.max(1, Math.min(limit, items.length))
   await Promise.all(Array.from({ length: workers }, worker))
   return results
-}
-
-/** Byte order of UTF-8, as the hash uses: not locale order. */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/')
 }

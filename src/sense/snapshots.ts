@@ -5,21 +5,12 @@
  * - Every file is published by rename from a fresh temporary file in the same folder: a reader
  *   sees the old file or the new one, never half of one; and rename replaces a symlink planted
  *   at the target path instead of writing through it.
- * - Only four file shapes are ours (`sensor-*.json`, `sensor-*.err`, `sys-*.json`,
- *   `index.json`); no other file in the folder is ever touched.
+ * - Only the four file shapes of names.ts are ours; no other file in the folder is ever touched.
  */
 import { randomBytes } from 'node:crypto'
 import { lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-
-export const INDEX_FILE = 'index.json'
-
-/** The shapes this action owns, and so may prune. */
-const OWNED = /^(sensor-.+\.(json|err)|sys-.+\.json|index\.json)$/
-
-export function isOwnedShape(fileName: string): boolean {
-  return OWNED.test(fileName)
-}
+import { isOwnedFile } from './names.js'
 
 /** Writes `bytes` to `dir/fileName` atomically; returns the absolute path. */
 export async function publish(
@@ -59,7 +50,7 @@ export async function prepareDirectory(dir: string, keep: ReadonlySet<string>): 
   await mkdir(dir, { recursive: true })
   const removed: string[] = []
   for (const name of await readdir(dir)) {
-    if (!isOwnedShape(name) || keep.has(name)) continue
+    if (!isOwnedFile(name) || keep.has(name)) continue
     const stat = await lstat(path.join(dir, name))
     if (stat.isDirectory()) continue
     await remove(dir, name)

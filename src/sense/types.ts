@@ -40,6 +40,16 @@ export enum Kind {
   Probe = 'probe',
 }
 
+/** The sensors among the entries (probes never fail and are not what a verdict counts). */
+export function sensorsOf<E extends { kind: Kind }>(entries: readonly E[]): E[] {
+  return entries.filter((e) => e.kind === Kind.Sensor)
+}
+
+/** The probes among the entries. */
+export function probesOf<E extends { kind: Kind }>(entries: readonly E[]): E[] {
+  return entries.filter((e) => e.kind === Kind.Probe)
+}
+
 /** Exit code reported for a timeout, as coreutils' `timeout` does. */
 export const TIMEOUT_EXIT_CODE = 124
 /** The ceiling `max-bytes: 0` stands for: JSON.parse cannot take much over 512 MB of text. */
@@ -67,8 +77,8 @@ export interface SensorOutcome {
   status: Status
   /** The process exit code; 124 for a timeout; absent when killed by a signal or not started. */
   exitCode?: number
-  /** Signal name (`SIGSEGV`) when the process died by a signal the action did not send. */
-  signal?: string
+  /** The POSIX signal (`SIGSEGV`) that ended the process, when the action did not send it. */
+  killedBy?: string
   /** The first `maxBytes + 1` bytes of stdout at most. */
   stdout: Buffer
   /** Every byte the sensor wrote to stdout, kept or not. */
@@ -137,21 +147,25 @@ export interface SenseWarning {
   file?: string
 }
 
-/** Everything one sense run produced, sorted and complete: the reports only read it. */
+/**
+ * Everything one sense run produced, sorted and complete. Read-only for everyone after the
+ * engine: what later phases add (their warnings, the artifact) they return, and main.ts gathers.
+ */
 export interface SenseResult {
   /** Sensors and probes, sorted by snapshot name. */
-  entries: Entry[]
-  worldHash: string
-  startedAt: string
-  finishedAt: string
-  durationMs: number
+  readonly entries: readonly Entry[]
+  readonly worldHash: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly durationMs: number
   /** Absolute. */
-  snapshotsDir: string
+  readonly snapshotsDir: string
   /** Absolute path of index.json. */
-  indexPath: string
+  readonly indexPath: string
   /** Absolute paths of every file this run wrote into the snapshots directory, sorted. */
-  writtenFiles: string[]
-  warnings: SenseWarning[]
+  readonly writtenFiles: readonly string[]
+  /** What the engine itself warns of (no exec bit, a snapshot that could not be written). */
+  readonly warnings: readonly SenseWarning[]
   /** The run was interrupted by SIGINT/SIGTERM. */
-  cancelled: boolean
+  readonly cancelled: boolean
 }
