@@ -12,6 +12,7 @@ export const modules = {
 /* unused harmony export UploadError */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(51455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(54527);
 /**
  * Uploads the snapshots of this run as a workflow artifact.
  *
@@ -24,6 +25,7 @@ export const modules = {
  * only to check the runtime, build the artifact URL and name the job in errors, so it must
  * agree with `process.env` on the runtime variables (checked below).
  */
+
 
 /** Every failure of the upload phase; the message is meant for the user as is. */
 class UploadError extends Error {
@@ -51,7 +53,7 @@ async function uploadSnapshots(req) {
         mod = await __webpack_require__.e(/* import() */ 584).then(__webpack_require__.bind(__webpack_require__, 20584));
     }
     catch (err) {
-        throw new UploadError(`could not load @actions/artifact: ${messageOf(err)}`);
+        throw new UploadError(`could not load @actions/artifact: ${(0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err)}`);
     }
     const client = new mod.DefaultArtifactClient();
     if (req.overwrite) {
@@ -61,7 +63,7 @@ async function uploadSnapshots(req) {
         catch (err) {
             // Nothing to replace is the common case of a first run, not a failure.
             if (!(err instanceof mod.ArtifactNotFoundError)) {
-                throw new UploadError(`overwrite: could not delete the earlier artifact "${req.name}": ${messageOf(err)}`);
+                throw new UploadError(`overwrite: could not delete the earlier artifact "${req.name}": ${(0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err)}`);
             }
         }
     }
@@ -100,13 +102,6 @@ function checkRequest(req) {
             throw new UploadError(`upload needs ${key} to build the artifact URL, but it is unset`);
         }
     }
-    const { retentionDays: days, compressionLevel: level } = req;
-    if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 90)) {
-        throw new UploadError(`retention-days: ${days} is not accepted; use an integer 1..90`);
-    }
-    if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
-        throw new UploadError(`compression-level: ${level} is not accepted; use an integer 0..9`);
-    }
 }
 /**
  * Keeps regular files only, in the given order. The library turns a directory into a zero-byte
@@ -129,7 +124,7 @@ async function regularFiles(paths) {
                 skipped.push(path);
                 continue;
             }
-            throw new UploadError(`file to upload cannot be read: ${path} (${messageOf(err)})`);
+            throw new UploadError(`file to upload cannot be read: ${path} (${(0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err)})`);
         }
         if (isFile)
             files.push(path);
@@ -141,7 +136,7 @@ async function regularFiles(paths) {
  * "Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: …".
  */
 function translate(err, req) {
-    const message = messageOf(err);
+    const message = (0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err);
     if (/\(409\)/.test(message)) {
         const job = req.env.GITHUB_JOB ? `job "${req.env.GITHUB_JOB}"` : 'this job';
         return new UploadError(`artifact-name "${req.name}" is already used by an artifact of this run, so ${job} ` +
@@ -154,9 +149,6 @@ function translate(err, req) {
 function artifactUrl(env, id) {
     const server = env.GITHUB_SERVER_URL || 'https://github.com';
     return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
-}
-function messageOf(err) {
-    return err instanceof Error ? err.message : String(err);
 }
 
 

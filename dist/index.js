@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(80352);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(12773);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 80352:
+/***/ 12773:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28393,8 +28393,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/constants.ts
 /**
  * The public names of the action. Each enum value is spelled exactly as in action.yml; the
@@ -28468,20 +28466,50 @@ var Outputs;
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-;// CONCATENATED MODULE: ./src/sense/world-hash.ts
+// EXTERNAL MODULE: ./src/util.ts
+var src_util = __nccwpck_require__(54527);
+;// CONCATENATED MODULE: ./src/sense/json.ts
 /**
- * The world hash: one sha256 over the wake signal of every snapshot, so that a decider can tell
- * "nothing changed" from one string. Invariants:
- * - `detail` never moves the hash: only `signal` (or the whole value when there is no `signal`
- *   key) is hashed.
- * - Formatting never moves it: values are hashed as RFC 8785 canonical JSON (no whitespace, keys
- *   sorted by UTF-16 code units at every depth, numbers as JavaScript prints them).
- * - The order files are listed in never moves it: they are hashed in byte order of file name.
- * Pure apart from sha256.
+ * The one definition of "valid JSON" in this action, and its canonical form. A sensor's stdout
+ * is `ok` exactly when `decodeJson` accepts it, and the world hash parses snapshots with the same
+ * function, so what was published as a JSON snapshot is always hashed as JSON.
+ *
+ * Valid means: UTF-8 with no invalid byte, no byte-order mark (JSON.parse rejects it, and a
+ * snapshot published byte for byte must be exactly what parsed), no NUL byte, not empty, one
+ * JSON text.
  */
-
+/** Strict UTF-8: invalid bytes are an error, and a byte-order mark is kept so the parse fails. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The bytes as one JSON value, or the reason (one line, with the fix) they are not. */
+function decodeJson(bytes) {
+    if (bytes.length === 0)
+        return { ok: false, reason: 'stdout is empty: print one JSON value' };
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        return { ok: false, reason: 'stdout is not valid UTF-8: print UTF-8 JSON' };
+    }
+    const nul = text.indexOf('\u0000');
+    if (nul !== -1) {
+        return {
+            ok: false,
+            reason: `stdout holds a NUL byte at offset ${Buffer.byteLength(text.slice(0, nul))}: print UTF-8 JSON text`,
+        };
+    }
+    try {
+        return { ok: true, value: JSON.parse(text) };
+    }
+    catch (error) {
+        return { ok: false, reason: `stdout is not valid JSON: ${error.message}` };
+    }
+}
+/** The value of JSON bytes, or undefined when `decodeJson` rejects them. */
+function parseJson(bytes) {
+    const decoded = decodeJson(bytes);
+    return decoded.ok ? { value: decoded.value } : undefined;
+}
 /**
  * RFC 8785 (JCS) for every value `JSON.parse` returns: `JSON.stringify` escaping and number
  * printing, keys sorted by the default `sort()` (UTF-16 code units) at every depth. Written out
@@ -28516,73 +28544,16 @@ function canonical(value) {
     }
     return `{${members.join(',')}}`;
 }
-/** Strict UTF-8: invalid bytes are an error, and a byte-order mark is kept (JSON.parse rejects it). */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
- * The bytes as JSON, or `undefined` when they are not JSON: invalid UTF-8, a byte-order mark,
- * empty input, NUL bytes and trailing garbage all make them not JSON.
+ * The wake signal of a parsed snapshot: `.signal` when it is an object with that key, else the
+ * whole value.
  */
-function parseJson(bytes) {
-    let text;
-    try {
-        text = strictUtf8.decode(bytes);
-    }
-    catch {
-        return undefined;
-    }
-    try {
-        return { value: JSON.parse(text) };
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * What is hashed for one snapshot: the canonical JSON of `.signal` when the snapshot is a JSON
- * object with a `signal` key, else of the whole value; the raw bytes when it is not JSON.
- */
-function wakePayload(bytes) {
-    const parsed = parseJson(bytes);
-    if (parsed === undefined)
-        return bytes;
-    const { value } = parsed;
+function wakeSignal(value) {
     const isObjectWithSignal = value !== null &&
         typeof value === 'object' &&
         !Array.isArray(value) &&
         Object.hasOwn(value, 'signal');
-    const wake = isObjectWithSignal ? value.signal : value;
-    return Buffer.from(canonicalJson(wake), 'utf8');
-}
-/** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
-function signalSha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(wakePayload(bytes)).digest('hex');
-}
-/** The snapshot files the world hash covers; anything else passed in is left out. */
-const HASHED_FILE = /^(sensor|sys)-.+\.json$/;
-/**
- * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
- * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
- * plus the newline. `fileName` is the bare file name (no folder). The empty world hashes to the
- * sha256 of nothing.
- */
-function worldHash(files) {
-    const hashed = files
-        .filter((f) => HASHED_FILE.test(f.fileName))
-        .map((f) => ({ name: Buffer.from(f.fileName, 'utf8'), fileName: f.fileName, bytes: f.bytes }))
-        .sort((a, b) => Buffer.compare(a.name, b.name));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for (let i = 0; i < hashed.length; i++) {
-        const file = hashed[i];
-        if (i > 0 && Buffer.compare(hashed[i - 1].name, file.name) === 0) {
-            // One file name twice is a caller bug: which of the two is the world?
-            throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
-        }
-        const payload = wakePayload(file.bytes);
-        hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
-        hash.update(payload);
-        hash.update('\n', 'utf8');
-    }
-    return hash.digest('hex');
+    return isObjectWithSignal ? value.signal : value;
 }
 
 ;// CONCATENATED MODULE: ./src/sense/probes.ts
@@ -28595,6 +28566,7 @@ function worldHash(files) {
  * - An absent environment variable is `null`, never a missing key: the snapshot's shape is fixed.
  * Adding a probe is one row in PROBES plus its function.
  */
+
 
 
 
@@ -28633,7 +28605,7 @@ async function diskOf(dir) {
         return { free_bytes: s.bavail * s.bsize, total_bytes: s.blocks * s.bsize };
     }
     catch (err) {
-        return { error: messageOf(err) };
+        return { error: (0,src_util/* messageOf */.bD)(err) };
     }
 }
 /**
@@ -28693,7 +28665,7 @@ async function probeClaims(ctx) {
     }
     const candidates = names
         .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
-        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        .sort(src_util/* compareBytes */.Xo);
     const leases = [];
     for (const fileName of candidates) {
         const file = external_node_path_.join(dir, fileName);
@@ -28765,11 +28737,8 @@ async function runProbe(name, ctx) {
         return await row.probe(ctx);
     }
     catch (err) {
-        return { signal: { ...PROBE_ERROR_SIGNAL }, detail: { error: messageOf(err) } };
+        return { signal: { ...PROBE_ERROR_SIGNAL }, detail: { error: (0,src_util/* messageOf */.bD)(err) } };
     }
-}
-function messageOf(err) {
-    return err instanceof Error ? err.message : String(err);
 }
 
 ;// CONCATENATED MODULE: ./src/sense/types.ts
@@ -28813,6 +28782,14 @@ var Kind;
     Kind["Sensor"] = "sensor";
     Kind["Probe"] = "probe";
 })(Kind || (Kind = {}));
+/** The sensors among the entries (probes never fail and are not what a verdict counts). */
+function sensorsOf(entries) {
+    return entries.filter((e) => e.kind === Kind.Sensor);
+}
+/** The probes among the entries. */
+function probesOf(entries) {
+    return entries.filter((e) => e.kind === Kind.Probe);
+}
 /** Exit code reported for a timeout, as coreutils' `timeout` does. */
 const TIMEOUT_EXIT_CODE = 124;
 /** The ceiling `max-bytes: 0` stands for: JSON.parse cannot take much over 512 MB of text. */
@@ -28930,7 +28907,7 @@ function getInputs(env = process.env) {
 function nonDefaultInputs(env, inputs) {
     return inputs.filter((input) => rawInput(env, input) !== DEFAULTS[input]);
 }
-function show(value) {
+function quote(value) {
     return JSON.stringify(value);
 }
 function patternList(value) {
@@ -28939,14 +28916,14 @@ function patternList(value) {
         .map((line) => line.trim())
         .filter((line) => line !== '' && !line.startsWith('#'));
     if (!patterns.some((p) => !p.startsWith('!'))) {
-        throw new InputError(`\`${Inputs.Sensors}\` is ${show(value)}, which has no include pattern (only \`!\` excludes). ` +
+        throw new InputError(`\`${Inputs.Sensors}\` is ${quote(value)}, which has no include pattern (only \`!\` excludes). ` +
             'Accepted: newline-separated glob patterns relative to `working-directory`, e.g. `sensors/*.sh`.');
     }
     return patterns;
 }
 function timeoutMs(value) {
     if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
-        throw new InputError(`\`${Inputs.Timeout}\` is ${show(value)}. Accepted: seconds per sensor, a number from 0 to ` +
+        throw new InputError(`\`${Inputs.Timeout}\` is ${quote(value)}. Accepted: seconds per sensor, a number from 0 to ` +
             `${MAX_TIMEOUT_S} (decimals allowed, e.g. \`2.5\`); \`0\` means no limit.`);
     }
     // A tiny positive timeout stays a limit (1 ms), never becomes 0, which means no limit.
@@ -28964,7 +28941,7 @@ function concurrency(value) {
 function integer(input, value, min, max, note = '') {
     const n = Number(value);
     if (!/^\d+$/.test(value) || n < min || n > max) {
-        throw new InputError(`\`${input}\` is ${show(value)}. Accepted: a whole number from ${min} to ${max}${note}.`);
+        throw new InputError(`\`${input}\` is ${quote(value)}. Accepted: a whole number from ${min} to ${max}${note}.`);
     }
     return n;
 }
@@ -28974,12 +28951,12 @@ function inputs_boolean(input, value) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new InputError(`\`${input}\` is ${show(value)}. Accepted: \`true\` or \`false\`.`);
+    throw new InputError(`\`${input}\` is ${quote(value)}. Accepted: \`true\` or \`false\`.`);
 }
 function oneOf(input, value, values) {
     const accepted = Object.values(values);
     if (!accepted.includes(value)) {
-        throw new InputError(`\`${input}\` is ${show(value)}. Accepted: ${accepted.map((v) => `\`${v}\``).join(', ')}.`);
+        throw new InputError(`\`${input}\` is ${quote(value)}. Accepted: ${accepted.map((v) => `\`${v}\``).join(', ')}.`);
     }
     return value;
 }
@@ -28996,7 +28973,7 @@ function probeList(value) {
     ];
     const unknown = names.filter((n) => !PROBE_NAMES.includes(n));
     if (unknown.length > 0 || names.length === 0) {
-        throw new InputError(`\`${Inputs.Probes}\` is ${show(value)}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. ` +
+        throw new InputError(`\`${Inputs.Probes}\` is ${quote(value)}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. ` +
             `Accepted: \`all\`, \`none\`, or a comma-separated list of ${PROBE_NAMES.map((p) => `\`${p}\``).join(', ')}.`);
     }
     return names;
@@ -29008,7 +28985,7 @@ function shard(value) {
     const index = Number(match?.[1]);
     const count = Number(match?.[2]);
     if (!match || count < 1 || index < 1 || index > count) {
-        throw new InputError(`\`${Inputs.Shard}\` is ${show(value)}. Accepted: \`k/n\` with 1 ≤ k ≤ n, e.g. \`2/3\` ` +
+        throw new InputError(`\`${Inputs.Shard}\` is ${quote(value)}. Accepted: \`k/n\` with 1 ≤ k ≤ n, e.g. \`2/3\` ` +
             // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
             '(in a matrix: `${{ matrix.shard }}/3`); empty runs every sensor.');
     }
@@ -29031,7 +29008,7 @@ function redactList(value) {
 function artifactName(value) {
     const bad = ARTIFACT_NAME_FORBIDDEN.filter((c) => value.includes(c));
     if (bad.length > 0) {
-        throw new InputError(`\`${Inputs.ArtifactName}\` is ${show(value)}, which contains ${bad.map((c) => JSON.stringify(c)).join(' ')}. ` +
+        throw new InputError(`\`${Inputs.ArtifactName}\` is ${quote(value)}, which contains ${bad.map((c) => JSON.stringify(c)).join(' ')}. ` +
             `Accepted: a name without any of ${ARTIFACT_NAME_FORBIDDEN.map((c) => JSON.stringify(c)).join(' ')}, ` +
             // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
             'e.g. `snapshots-${{ github.job }}`.');
@@ -29047,7 +29024,7 @@ function existingDirectory(input, absolute, value) {
         // Missing: reported below with the same message as "not a directory".
     }
     if (!isDirectory) {
-        throw new InputError(`\`${input}\` is ${show(value)}, which resolves to ${absolute}: no such directory. ` +
+        throw new InputError(`\`${input}\` is ${quote(value)}, which resolves to ${absolute}: no such directory. ` +
             'Accepted: an existing directory, relative to the workspace; check out the repository first ' +
             '(actions/checkout) or fix the path.');
     }
@@ -29074,14 +29051,14 @@ function snapshotsDirectory(value, workingDirectory, workspace) {
     ];
     const hit = refused.find(([, dir]) => inputs_canonical(dir) === target);
     if (hit) {
-        throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${show(value)}, which is ${hit[0]} (${target}). ` +
+        throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${quote(value)}, which is ${hit[0]} (${target}). ` +
             'Snapshots get pruned there, so it must be a folder of its own, e.g. `snapshots`.');
     }
     // The folder is created when missing, so the nearest part of the path that exists must be
     // a directory: `afile/snaps` would fail later with a bare ENOTDIR.
     const existing = nearestExisting(absolute);
     if (!(0,external_node_fs_.statSync)(existing).isDirectory()) {
-        throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${show(value)}, but ${existing} is a file, not a directory. ` +
+        throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${quote(value)}, but ${existing} is a file, not a directory. ` +
             'Accepted: a directory path (created when missing); remove the file or pick another path.');
     }
     return absolute;
@@ -29093,37 +29070,21 @@ function nearestExisting(p) {
     return current;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
-;// CONCATENATED MODULE: ./src/report/summary.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
+;// CONCATENATED MODULE: ./src/report/format.ts
 /**
- * The job summary: one markdown/HTML page per step, built by a pure function from a SenseResult,
- * and its plain-text twin for a terminal.
- *
- * GitHub drops a step summary past 1 MiB without a word, so `buildSummary` never returns more than
- * SUMMARY_LIMIT bytes: a full page when it fits; else the table keeps only failed sensors; else
- * rows and stderr blocks are trimmed. Every cut leaves a visible note, and index.json always has
- * the whole story.
- *
- * Sensor text (names, messages, stderr) is shown verbatim and never interpreted: table cells and
- * inline text are HTML-escaped with every markdown-active character as an entity, and stderr sits
- * in a `<pre>` block whose content is HTML-escaped, so no text can close it early.
+ * Wording and units shared by every report (the markdown page, its plain-text twin, the log,
+ * the failure message): one spelling of a verdict, a count, a duration, a size.
  */
 
-
-
-/** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
-const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024;
-/** Past this many sensors the table shows failed sensors only: a longer table nobody reads. */
-const MAX_TABLE_ROWS = 1000;
-/* ------------------------------------------------------------------ shared wording and units */
-/** Sensors only: probes never fail and are not what the verdict counts. */
-function sensorEntries(result) {
-    return result.entries.filter((e) => e.kind === Kind.Sensor);
-}
+/** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
 function verdict(result) {
-    const sensors = sensorEntries(result);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status)).length;
     const noun = sensors.length === 1 ? 'sensor' : 'sensors';
     if (sensors.length === 0)
@@ -29151,11 +29112,12 @@ function formatBytes(n) {
         return `${(n / 1024).toFixed(1)} KiB`;
     return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
+/** UTF-8 size of a text: what GitHub's limits count. */
 function bytesOf(s) {
     return Buffer.byteLength(s, 'utf8');
 }
-/** At most `max` UTF-16 units, with `…` when cut; a surrogate pair is never split. */
-function clip(s, max) {
+/** The first `max` UTF-16 units, with `…` when cut; a surrogate pair is never split. */
+function keepStart(s, max) {
     if (s.length <= max)
         return s;
     let end = max - 1;
@@ -29164,7 +29126,7 @@ function clip(s, max) {
     return `${s.slice(0, end)}…`;
 }
 /** The last `max` UTF-16 units, with `…` in front when cut: the end of stderr says the most. */
-function clipHead(s, max) {
+function keepEnd(s, max) {
     if (s.length <= max)
         return s;
     let start = s.length - (max - 1);
@@ -29175,7 +29137,210 @@ function clipHead(s, max) {
 function normaliseNewlines(s) {
     return s.replace(/\r\n?/g, '\n');
 }
-/* ------------------------------------------------------------------------ escaping */
+/** The note a flapping sensor's row carries, empty otherwise. */
+function flappingNote(e) {
+    return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : '';
+}
+/** Failed sensors first (what a reader came for), each group in name order. */
+function failedFirst(result) {
+    const sensors = sensorsOf(result.entries);
+    return [
+        ...sensors.filter((e) => isFailure(e.status)),
+        ...sensors.filter((e) => !isFailure(e.status)),
+    ];
+}
+/** A probe's signal is shown up to this many characters. */
+const PROBE_SIGNAL_CHARS = 300;
+/** A probe's wake signal as one line of JSON (its hash when the signal was not kept). */
+function probeSignalText(p) {
+    return p.probeSignal === undefined
+        ? undefined
+        : (JSON.stringify(p.probeSignal) ?? String(p.probeSignal));
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
+ * (leading whitespace allowed) and the legacy `##[name]` anywhere in a line. Text a sensor wrote
+ * must trigger neither, so it is printed only between `::stop-commands::<token>` and `::<token>::`
+ * (the runner then ignores `::` commands until it sees the token) with every `##[` broken by a
+ * zero-width space. The token is random per call, so the text cannot end the guard early.
+ * Lines the action composes itself start with a status word, never `::`, and have `##[` broken
+ * too, since sensor names and messages appear in them.
+ */
+
+
+
+
+/** Past this many failed sensors the log points at the `.err` files instead of printing more. */
+const MAX_STDERR_IN_LOG = 50;
+/** Failed sensors named in one line; the rest are counted. */
+const MAX_NAMES_IN_LINE = 20;
+/**
+ * `sensor-a (timeout), sensor-b (failed), … and 7 more`: short enough for one log line and for
+ * the step's failure message, which the runner cuts at 4,096 characters.
+ */
+function nameFailures(failed) {
+    const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`);
+    if (failed.length > named.length)
+        named.push(`… and ${failed.length - named.length} more`);
+    return named.join(', ');
+}
+/** `##[` → `##\u200b[`: the zero-width space sits before every `[` that followed `##`. */
+function neutralise(line) {
+    return line.replace(/##\[/g, '##\u200b[');
+}
+/** A line the action composes: one line, whatever a sensor name or message holds. */
+function logLine(text) {
+    lib_core/* info */.pq(neutralise(text.replace(/[\r\n]+/g, ' ')));
+}
+/**
+ * Prints text a sensor produced (stderr, excerpts) so that it can issue no workflow command.
+ * Lines are split as the runner splits them (LF, CRLF or a lone CR); a trailing newline adds no
+ * empty line, and empty text prints nothing.
+ */
+function logUntrusted(text, write = lib_core/* info */.pq) {
+    if (text === '')
+        return;
+    const token = (0,external_node_crypto_.randomUUID)();
+    write(`::stop-commands::${token}`);
+    for (const line of text.replace(/(\r\n|\r|\n)$/, '').split(/\r\n|\r|\n/)) {
+        write(neutralise(line));
+    }
+    write(`::${token}::`);
+}
+/**
+ * One line per entry (status, snapshot name, duration, and the message of a failure) inside a
+ * group, one summary line, then the stderr tail of failed sensors through logUntrusted.
+ */
+function logResult(result) {
+    const sensors = sensorsOf(result.entries);
+    const probes = result.entries.length - sensors.length;
+    lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
+    const width = Math.max(0, ...result.entries.map((e) => e.status.length));
+    for (const e of result.entries) {
+        const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
+        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
+        logLine(line);
+    }
+    lib_core/* endGroup */.N4();
+    const failed = sensors.filter((e) => isFailure(e.status));
+    let line = verdict(result);
+    line +=
+        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
+    if (result.cancelled)
+        line += ' (run cancelled)';
+    logLine(line);
+    const withStderr = failed.filter((e) => e.stderrTail !== '');
+    for (const e of withStderr.slice(0, MAX_STDERR_IN_LOG)) {
+        logLine(`stderr of ${e.name} (${e.status}), last lines:`);
+        logUntrusted(e.stderrTail);
+    }
+    if (withStderr.length > MAX_STDERR_IN_LOG) {
+        const line = `stderr of ${withStderr.length - MAX_STDERR_IN_LOG} more failed sensors is in their .err ` +
+            `files in ${result.snapshotsDir}`;
+        logLine(line);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+/**
+ * Annotations. GitHub shows at most 10 errors and 10 warnings per step, and the step's own
+ * failure message is one of the 10 errors: so at most 9 sensor errors (the 9th folding the rest
+ * when more failed) and at most 10 warnings (the 10th folding the rest). What to emit is a pure
+ * plan; the host emits it through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
+ * properties), so no sensor text can bend the command line.
+ */
+
+
+
+
+/** Sensor errors shown; one more would push the step's failure message out of view. */
+const MAX_ERROR_ANNOTATIONS = 9;
+/** Warnings shown per step by GitHub. */
+const MAX_WARNING_ANNOTATIONS = 10;
+/** The folded annotation lists names up to about this many characters. */
+const FOLD_MESSAGE_CHARS = 1000;
+/**
+ * `file` for an annotation: relative to the workspace, forward slashes. A path outside the
+ * workspace cannot point at a file GitHub shows, so it gives no `file` at all.
+ */
+function workspaceRelative(path, workspace) {
+    if (!path)
+        return undefined;
+    const rel = (0,external_node_path_.relative)(workspace, path);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(rel))
+        return undefined;
+    return (0,src_util/* toPosix */.d7)(rel);
+}
+/** Joins items with `, ` up to `max` characters, then ` …`. */
+function listTruncated(items, max) {
+    let out = '';
+    for (const item of items) {
+        const next = out === '' ? item : `${out}, ${item}`;
+        if (next.length > max)
+            return out === '' ? `${item.slice(0, max)}…` : `${out}, …`;
+        out = next;
+    }
+    return out;
+}
+/**
+ * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
+ * are; the text is neutralised all the same, at the cost of one invisible character.
+ */
+function withFile(a, file) {
+    const safe = { title: neutralise(a.title), message: neutralise(a.message) };
+    return file === undefined ? safe : { ...safe, file };
+}
+/**
+ * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
+ * engine's and those of later phases, in the order they should be shown.
+ */
+function planAnnotations(result, warnings, workspace) {
+    const failed = result.entries.filter((e) => isFailure(e.status));
+    const errors = [];
+    const namedErrors = failed.length > MAX_ERROR_ANNOTATIONS ? failed.slice(0, MAX_ERROR_ANNOTATIONS - 1) : failed;
+    for (const e of namedErrors) {
+        const stderr = e.stderrTail.replace(/\s+$/, '');
+        const message = stderr !== '' ? stderr : e.message !== '' ? e.message : `status ${e.status}`;
+        errors.push(withFile({ title: `${e.name}: ${e.status}`, message }, workspaceRelative(e.scriptPath, workspace)));
+    }
+    if (failed.length > namedErrors.length) {
+        const rest = failed.slice(namedErrors.length);
+        errors.push(withFile({
+            title: `… and ${rest.length} more sensors failed`,
+            message: listTruncated(rest.map((e) => `${e.name} (${e.status})`), FOLD_MESSAGE_CHARS),
+        }, undefined));
+    }
+    const shown = [];
+    const all = warnings;
+    const namedWarnings = all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all;
+    for (const w of namedWarnings) {
+        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)));
+    }
+    if (all.length > namedWarnings.length) {
+        const rest = all.slice(namedWarnings.length);
+        const byCode = new Map();
+        for (const w of rest)
+            byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
+        const counts = [...byCode].map(([code, n]) => `${code}: ${n}`).join(', ');
+        shown.push(withFile({
+            title: `… and ${rest.length} more warnings`,
+            message: `${counts}. ${listTruncated(rest.map((w) => w.title), FOLD_MESSAGE_CHARS)}`,
+        }, undefined));
+    }
+    return { errors, warnings: shown };
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/**
+ * Escaping for the job summary (GFM with GitHub's math, plus HTML). Sensor text (names,
+ * messages, stderr) is shown verbatim and never interpreted: inline text gets every
+ * markdown-active character as an entity, and `<pre>` content is HTML-escaped, so no text can
+ * close a block early.
+ */
 /** For `<pre>` content and attribute values: HTML is the only language there. */
 function escapeHtml(s) {
     return s
@@ -29185,8 +29350,8 @@ function escapeHtml(s) {
         .replace(/"/g, '&quot;');
 }
 /**
- * Characters markdown (GFM with GitHub's math) acts on inline, as entities: the text renders as
- * itself, and `|` cannot split a table cell (GFM splits on a raw `|` before it parses inlines).
+ * Characters markdown acts on inline, as entities: the text renders as itself, and `|` cannot
+ * split a table cell (GFM splits on a raw `|` before it parses inlines).
  */
 const INLINE_ENTITIES = {
     '&': '&amp;',
@@ -29204,13 +29369,32 @@ const INLINE_ENTITIES = {
 };
 /** Text for a table cell or a line of markdown: verbatim, one line, newlines as `<br>`. */
 function escapeInline(s) {
-    return normaliseNewlines(s)
+    return s
+        .replace(/\r\n?/g, '\n')
         .replace(/[&<>|\\`*_[\]~$]/g, (c) => INLINE_ENTITIES[c] ?? c)
         .replace(/\n/g, '<br>');
 }
+/** Inline code that shows its text verbatim. */
 function code(s) {
     return `<code>${escapeInline(s)}</code>`;
 }
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/**
+ * The job summary page (markdown and HTML), built by a pure function from a SenseResult.
+ *
+ * GitHub drops a step summary past 1 MiB without a word, so `renderSummary` never returns more
+ * than the budget it is given: a full page when it fits; else the table keeps only failed
+ * sensors; else rows and stderr blocks are trimmed. Every cut leaves a visible note, and
+ * index.json always has the whole story. Escaping lives in markdown.ts.
+ */
+
+
+
+/** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
+const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024;
+/** Past this many sensors the table shows failed sensors only: a longer table nobody reads. */
+const MAX_TABLE_ROWS = 1000;
 /* ------------------------------------------------------------------------ page parts */
 const STATUS_MARK = {
     [Status.Ok]: '✅',
@@ -29226,23 +29410,11 @@ const STATUS_MARK = {
 /** Caps that keep one row or block bounded whatever a sensor printed. */
 const CELL_MESSAGE_CHARS = 200;
 const DETAILS_TEXT_CHARS = 8 * 1024;
-const PROBE_SIGNAL_CHARS = 300;
 const CHANGE_CELL_CHARS = 120;
 const MAX_CHANGES_SHOWN = 50;
 /** Room kept for the notes the trim step adds. */
 const NOTES_RESERVE = 2048;
 const TABLE_HEAD = '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n';
-/** Failed sensors first (what a reader came for), each group in name order. */
-function tableOrder(result) {
-    const sensors = sensorEntries(result);
-    return [
-        ...sensors.filter((e) => isFailure(e.status)),
-        ...sensors.filter((e) => !isFailure(e.status)),
-    ];
-}
-function flappingNote(e) {
-    return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : '';
-}
 function tableRow(e) {
     const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ');
     const cells = [
@@ -29251,19 +29423,19 @@ function tableRow(e) {
         formatDuration(e.durationMs),
         e.bytes === undefined ? '' : formatBytes(e.bytes),
         e.exitCode === undefined ? '' : String(e.exitCode),
-        escapeInline(clip(message, CELL_MESSAGE_CHARS)),
+        escapeInline(keepStart(message, CELL_MESSAGE_CHARS)),
     ];
     return `| ${cells.join(' | ')} |\n`;
 }
 function detailsBlock(e) {
-    const text = clipHead(normaliseNewlines(e.stderrTail).replace(/\n+$/, ''), DETAILS_TEXT_CHARS);
+    const text = keepEnd(normaliseNewlines(e.stderrTail).replace(/\n+$/, ''), DETAILS_TEXT_CHARS);
     // `<pre>` opens an HTML block that only a literal `</pre>` ends; escaping `<` rules that out,
     // and no markdown (fences included) is parsed inside it.
     return (`<details><summary>${escapeInline(e.name)} (${escapeInline(e.status)}): stderr</summary>\n\n` +
         `<pre>\n${escapeHtml(text)}\n</pre>\n\n</details>\n\n`);
 }
 function headSection(result, extras) {
-    const sensors = sensorEntries(result);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status)).length;
     const fresh = sensors.filter((e) => e.status === Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
@@ -29290,7 +29462,7 @@ function changesSection(changes) {
     let out = `**Changed since \`previous\`:** ${changes.length} ${changes.length === 1 ? 'snapshot' : 'snapshots'}\n\n`;
     out += '| snapshot | before | after |\n|---|---|---|\n';
     for (const c of shown) {
-        out += `| ${code(c.name)} | ${code(clip(c.before, CHANGE_CELL_CHARS))} | ${code(clip(c.after, CHANGE_CELL_CHARS))} |\n`;
+        out += `| ${code(c.name)} | ${code(keepStart(c.before, CHANGE_CELL_CHARS))} | ${code(keepStart(c.after, CHANGE_CELL_CHARS))} |\n`;
     }
     if (changes.length > shown.length) {
         out += `\n_${changes.length - shown.length} more changes are not listed; the \`changes\` output has them all._\n`;
@@ -29298,14 +29470,14 @@ function changesSection(changes) {
     return `${out}\n`;
 }
 function probesSection(result) {
-    const probes = result.entries.filter((e) => e.kind === Kind.Probe);
+    const probes = probesOf(result.entries);
     if (probes.length === 0)
         return '';
     const lines = probes.map((p) => {
-        const signal = p.probeSignal;
+        const signal = probeSignalText(p);
         const shown = signal === undefined
             ? `signal sha256 ${code(p.signalSha256.slice(0, 12))}`
-            : code(clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS));
+            : code(keepStart(signal, PROBE_SIGNAL_CHARS));
         return `- ${code(p.name)} ${shown}\n`;
     });
     return `**Probes**\n\n${lines.join('')}\n`;
@@ -29326,11 +29498,9 @@ function assemble(p) {
     const table = p.rows.length > 0 ? `${TABLE_HEAD}${p.rows.join('')}\n` : '';
     return p.head + table + p.tableNotes.join('') + p.details.join('') + p.detailsNote + p.tail;
 }
-/** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 /** buildSummary with an explicit byte budget (writeSummary passes what the step has left). */
 function renderSummary(result, extras, limit) {
-    const ordered = tableOrder(result);
+    const ordered = failedFirst(result);
     const failed = ordered.filter((e) => isFailure(e.status));
     const withStderr = failed.filter((e) => e.stderrTail.trim() !== '');
     const head = headSection(result, extras);
@@ -29407,7 +29577,7 @@ function renderSummary(result, extras, limit) {
     if (!tooBig(page))
         return page;
     // Only an absurd head or tail (or a tiny budget) gets here: say so rather than write nothing.
-    const minimal = `### looop sense: ${escapeInline(clip(verdict(result), 200))}\n\n${note('the summary did not fit in the space left for it; index.json has the results.')}`;
+    const minimal = `### looop sense: ${escapeInline(keepStart(verdict(result), 200))}\n\n${note('the summary did not fit in the space left for it; index.json has the results.')}`;
     return tooBig(minimal) ? '' : minimal;
 }
 /**
@@ -29417,11 +29587,18 @@ function renderSummary(result, extras, limit) {
 function buildSummary(result, extras = {}) {
     return renderSummary(result, extras, SUMMARY_LIMIT);
 }
-/* ------------------------------------------------------------------------ plain text */
+
+;// CONCATENATED MODULE: ./src/report/text-summary.ts
+/**
+ * The summary as plain text, for a terminal (outside a runner): the same facts as the job
+ * summary page, with no markdown, HTML or workflow command.
+ */
+
+
 /** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
 function buildTextSummary(result, extras = {}) {
-    const sensors = tableOrder(result);
-    const probes = result.entries.filter((e) => e.kind === Kind.Probe);
+    const sensors = failedFirst(result);
+    const probes = probesOf(result.entries);
     const fresh = sensors.filter((e) => e.status === Status.Fresh).length;
     const lines = [
         `looop sense: ${verdict(result)}${result.cancelled ? ' (run cancelled)' : ''}`,
@@ -29476,10 +29653,10 @@ function buildTextSummary(result, extras = {}) {
         lines.push('probes:');
         const w = Math.max(...probes.map((p) => p.name.length));
         for (const p of probes) {
-            const signal = p.probeSignal;
+            const signal = probeSignalText(p);
             const shown = signal === undefined
                 ? `signal sha256 ${p.signalSha256.slice(0, 12)}`
-                : clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS);
+                : keepStart(signal, PROBE_SIGNAL_CHARS);
             lines.push(`  ${p.name.padEnd(w)}  ${shown}`);
         }
         lines.push('');
@@ -29490,231 +29667,146 @@ function buildTextSummary(result, extras = {}) {
         lines.push(extras.uploadNote);
     return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
-/* ------------------------------------------------------------------------ runner side */
+
+;// CONCATENATED MODULE: ./src/report/host.ts
 /**
- * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
- * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
- * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
+ * Where the action reports: a GitHub runner, or a terminal. The one place that tells the two
+ * apart (`GITHUB_ACTIONS=true`); everything else asks the host.
+ *
+ * In a runner, reports are workflow commands, the job summary file, annotations and the
+ * GITHUB_OUTPUT file. In a terminal no workflow command is ever printed: the summary is plain
+ * text, warnings are `warning: …` lines, outputs are `name=value` lines (never the deprecated
+ * `::set-output` that @actions/core falls back to), and a failure sets the exit code.
  */
-async function writeSummary(result, extras = {}) {
-    let already = bytesOf(lib_core/* summary */.z.stringify());
-    const file = process.env.GITHUB_STEP_SUMMARY;
-    if (file) {
-        try {
-            already += (await (0,promises_.stat)(file)).size;
-        }
-        catch {
-            // Not created yet: nothing written so far.
-        }
+
+
+
+
+
+
+
+function hostFor(env) {
+    return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost();
+}
+function runnerHost(env) {
+    return {
+        inRunner: true,
+        mask: (values) => {
+            for (const value of values)
+                lib_core/* setSecret */.Pq(value);
+        },
+        log: logResult,
+        notice: (message) => lib_core/* notice */.lm(message),
+        writeOutputs: (values) => {
+            // core.setOutput writes GITHUB_OUTPUT with a heredoc delimiter for multi-line values;
+            // without that file it would print `::set-output`, so print plain lines instead.
+            if (env.GITHUB_OUTPUT)
+                for (const [name, value] of Object.entries(values))
+                    lib_core/* setOutput */.uH(name, value);
+            else
+                printOutputs(values);
+        },
+        writeSummary: async (result, extras) => {
+            try {
+                await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras);
+                return undefined;
+            }
+            catch (error) {
+                return summaryNotWritten(error);
+            }
+        },
+        annotate: (plan) => {
+            // core escapes `%`, CR, LF (and `:` `,` in properties): no text can bend the command.
+            for (const a of plan.errors)
+                lib_core/* error */.z3(a.message, annotationProperties(a));
+            for (const a of plan.warnings)
+                lib_core/* warning */.$e(a.message, annotationProperties(a));
+        },
+        fail: (message) => lib_core/* setFailed */.C1(message),
+    };
+}
+function terminalHost() {
+    hideDebugLines();
+    return {
+        inRunner: false,
+        // `::add-mask::` would only print the secret.
+        mask: () => { },
+        // The text summary says all of it, without commands.
+        log: () => { },
+        notice: (message) => {
+            process.stdout.write(`${message}\n`);
+        },
+        writeOutputs: printOutputs,
+        writeSummary: async (result, extras) => {
+            process.stdout.write(`${buildTextSummary(result, extras)}\n`);
+            return undefined;
+        },
+        annotate: (plan) => {
+            // The errors are in the text summary already.
+            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
+            process.stdout.write(lines.join(''));
+        },
+        fail: (message) => {
+            process.stderr.write(`Error: ${message}\n`);
+            process.exitCode = 1;
+        },
+    };
+}
+function printOutputs(values) {
+    const lines = Object.entries(values).map(([name, value]) => `${name}=${value}\n`);
+    process.stdout.write(lines.join(''));
+}
+function annotationProperties(a) {
+    return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
+}
+/**
+ * Appends the summary page to the step's summary file. The budget is SUMMARY_LIMIT less what
+ * the file already holds, so the step's summary as a whole stays under GitHub's 1 MiB limit.
+ * Throws when there is no file (old GitHub Enterprise Servers) or when nothing useful fits.
+ */
+async function appendStepSummary(file, result, extras) {
+    if (!file) {
+        throw new Error('GITHUB_STEP_SUMMARY is unset: this runner has no job summaries');
     }
-    // addRaw(…, true) appends one newline.
+    const already = await (0,promises_.stat)(file).then((s) => s.size, 
+    // Not created yet: nothing written so far.
+    () => 0);
+    // One newline follows the page.
     const text = renderSummary(result, extras, SUMMARY_LIMIT - already - 1);
     if (text === '') {
         throw new Error(`this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`);
     }
-    await lib_core/* summary */.z.addRaw(text, true).write();
+    await (0,promises_.appendFile)(file, `${text}\n`);
 }
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
- * (leading whitespace allowed) and the legacy `##[name]` anywhere in a line. Text a sensor wrote
- * must trigger neither, so it is printed only between `::stop-commands::<token>` and `::<token>::`
- * (the runner then ignores `::` commands until it sees the token) with every `##[` broken by a
- * zero-width space. The token is random per call, so the text cannot end the guard early.
- * Lines the action composes itself start with a status word, never `::`, and have `##[` broken
- * too, since sensor names and messages appear in them.
- */
-
-
-
-
-/** Past this many failed sensors the log points at the `.err` files instead of printing more. */
-const MAX_STDERR_IN_LOG = 50;
-/** Failed sensors named in one line; the rest are counted. */
-const MAX_NAMES_IN_LINE = 20;
-/**
- * `sensor-a (timeout), sensor-b (failed), … and 7 more`: short enough for one log line and for
- * the step's failure message, which the runner cuts at 4,096 characters.
- */
-function nameFailures(failed) {
-    const named = failed.slice(0, MAX_NAMES_IN_LINE).map((e) => `${e.name} (${e.status})`);
-    if (failed.length > named.length)
-        named.push(`… and ${failed.length - named.length} more`);
-    return named.join(', ');
-}
-/** `##[` → `##\u200b[`: the zero-width space sits before every `[` that followed `##`. */
-function neutralise(line) {
-    return line.replace(/##\[/g, '##\u200b[');
-}
-/** A line the action composes: one line, whatever a sensor name or message holds. */
-function logLine(text) {
-    lib_core/* info */.pq(neutralise(text.replace(/[\r\n]+/g, ' ')));
+/** A summary that could not be written costs a warning, never the outputs or the verdict. */
+function summaryNotWritten(error) {
+    return {
+        code: WarningCode.SummaryNotWritten,
+        title: 'job summary not written',
+        message: `The job summary was not written (${(0,src_util/* messageOf */.bD)(error)}). Outputs, snapshots and index.json are complete.`,
+    };
 }
 /**
- * Prints text a sensor produced (stderr, excerpts) so that it can issue no workflow command.
- * Lines are split as the runner splits them (LF, CRLF or a lone CR); a trailing newline adds no
- * empty line, and empty text prints nothing.
+ * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern
+ * through @actions/core, with no switch to turn them off), so they are dropped from stdout; in a
+ * runner they stay, for ACTIONS_STEP_DEBUG.
  */
-function logUntrusted(text, write = lib_core/* info */.pq) {
-    if (text === '')
-        return;
-    const token = (0,external_node_crypto_.randomUUID)();
-    write(`::stop-commands::${token}`);
-    for (const line of text.replace(/(\r\n|\r|\n)$/, '').split(/\r\n|\r|\n/)) {
-        write(neutralise(line));
-    }
-    write(`::${token}::`);
-}
-/**
- * One line per entry (status, snapshot name, duration, and the message of a failure) inside a
- * group, one summary line, then the stderr tail of failed sensors through logUntrusted.
- */
-function logResult(result) {
-    const sensors = sensorEntries(result);
-    const probes = result.entries.length - sensors.length;
-    lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
-    const width = Math.max(0, ...result.entries.map((e) => e.status.length));
-    for (const e of result.entries) {
-        const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
-        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
-        logLine(line);
-    }
-    lib_core/* endGroup */.N4();
-    const failed = sensors.filter((e) => isFailure(e.status));
-    let line = verdict(result);
-    line +=
-        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
-    if (result.cancelled)
-        line += ' (run cancelled)';
-    logLine(line);
-    const withStderr = failed.filter((e) => e.stderrTail !== '');
-    for (const e of withStderr.slice(0, MAX_STDERR_IN_LOG)) {
-        logLine(`stderr of ${e.name} (${e.status}), last lines:`);
-        logUntrusted(e.stderrTail);
-    }
-    if (withStderr.length > MAX_STDERR_IN_LOG) {
-        const line = `stderr of ${withStderr.length - MAX_STDERR_IN_LOG} more failed sensors is in their .err ` +
-            `files in ${result.snapshotsDir}`;
-        logLine(line);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-/**
- * Annotations. GitHub shows at most 10 errors and 10 warnings per step, and the step's own
- * failure message is one of the 10 errors: so at most 9 sensor errors (the 9th folding the rest
- * when more failed) and at most 10 warnings (the 10th folding the rest). What to emit is a pure
- * plan; emitting it goes through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
- * properties), so no sensor text can bend the command line.
- */
-
-
-
-
-/** Sensor errors shown; one more would push the step's failure message out of view. */
-const MAX_ERROR_ANNOTATIONS = 9;
-/** Warnings shown per step by GitHub. */
-const MAX_WARNING_ANNOTATIONS = 10;
-/** The folded annotation lists names up to about this many characters. */
-const FOLD_MESSAGE_CHARS = 1000;
-/**
- * `file` for an annotation: relative to the workspace, forward slashes. A path outside the
- * workspace cannot point at a file GitHub shows, so it gives no `file` at all.
- */
-function workspaceRelative(path, workspace) {
-    if (!path)
-        return undefined;
-    const rel = (0,external_node_path_.relative)(workspace, path);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(rel))
-        return undefined;
-    return external_node_path_.sep === '\\' ? rel.split(external_node_path_.sep).join('/') : rel;
-}
-/** Joins items with `, ` up to `max` characters, then ` …`. */
-function listTruncated(items, max) {
-    let out = '';
-    for (const item of items) {
-        const next = out === '' ? item : `${out}, ${item}`;
-        if (next.length > max)
-            return out === '' ? `${item.slice(0, max)}…` : `${out}, …`;
-        out = next;
-    }
-    return out;
-}
-/**
- * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
- * are; the text is neutralised all the same, at the cost of one invisible character.
- */
-function withFile(a, file) {
-    const safe = { title: neutralise(a.title), message: neutralise(a.message) };
-    return file === undefined ? safe : { ...safe, file };
-}
-/** Pure: which annotations to emit for this result. */
-function planAnnotations(result, workspace) {
-    const failed = result.entries.filter((e) => isFailure(e.status));
-    const errors = [];
-    const namedErrors = failed.length > MAX_ERROR_ANNOTATIONS ? failed.slice(0, MAX_ERROR_ANNOTATIONS - 1) : failed;
-    for (const e of namedErrors) {
-        const stderr = e.stderrTail.replace(/\s+$/, '');
-        const message = stderr !== '' ? stderr : e.message !== '' ? e.message : `status ${e.status}`;
-        errors.push(withFile({ title: `${e.name}: ${e.status}`, message }, workspaceRelative(e.scriptPath, workspace)));
-    }
-    if (failed.length > namedErrors.length) {
-        const rest = failed.slice(namedErrors.length);
-        errors.push(withFile({
-            title: `… and ${rest.length} more sensors failed`,
-            message: listTruncated(rest.map((e) => `${e.name} (${e.status})`), FOLD_MESSAGE_CHARS),
-        }, undefined));
-    }
-    const warnings = [];
-    const all = result.warnings;
-    const namedWarnings = all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all;
-    for (const w of namedWarnings) {
-        warnings.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)));
-    }
-    if (all.length > namedWarnings.length) {
-        const rest = all.slice(namedWarnings.length);
-        const byCode = new Map();
-        for (const w of rest)
-            byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
-        const counts = [...byCode].map(([code, n]) => `${code}: ${n}`).join(', ');
-        warnings.push(withFile({
-            title: `… and ${rest.length} more warnings`,
-            message: `${counts}. ${listTruncated(rest.map((w) => w.title), FOLD_MESSAGE_CHARS)}`,
-        }, undefined));
-    }
-    return { errors, warnings };
-}
-/** Emits the plan: core.error / core.warning with {title, file}; core does all escaping. */
-function emitAnnotations(plan) {
-    for (const a of plan.errors)
-        lib_core/* error */.z3(a.message, props(a));
-    for (const a of plan.warnings)
-        lib_core/* warning */.$e(a.message, props(a));
-}
-function props(a) {
-    return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
-}
-/**
- * Outside a runner the warnings as plain lines (workflow commands mean nothing there); the
- * errors are already in the text summary.
- */
-function printWarnings(plan) {
-    const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
-    process.stdout.write(lines.join(''));
+function hideDebugLines() {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk, ...rest) => typeof chunk === 'string' && chunk.startsWith('::debug::')
+        ? true
+        : write(chunk, ...rest));
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 /**
- * The step's outputs. Values are computed by a pure function; writing them is the only part
- * that touches the runner.
+ * The step's outputs, computed by a pure function; the host writes them.
  */
-
 
 
 /** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
 function outputValues(result, artifact) {
-    const sensors = result.entries.filter((e) => e.kind === Kind.Sensor);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status));
     return {
         [Outputs.Total]: String(sensors.length),
@@ -29734,20 +29826,6 @@ function outputValues(result, artifact) {
         [Outputs.ArtifactUrl]: artifact?.url ?? '',
         [Outputs.ArtifactDigest]: artifact?.digest ?? '',
     };
-}
-/**
- * In a runner the values go to the GITHUB_OUTPUT file (core.setOutput, with its heredoc
- * delimiter for multi-line values). Without that file they are printed as `name=value` lines:
- * @actions/core would fall back to the deprecated `::set-output` command, which we never emit.
- */
-function writeOutputs(values, env) {
-    if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_OUTPUT) {
-        for (const [name, value] of Object.entries(values))
-            lib_core/* setOutput */.uH(name, value);
-        return;
-    }
-    const lines = Object.entries(values).map(([name, value]) => `${name}=${value}\n`);
-    process.stdout.write(lines.join(''));
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -33469,6 +33547,42 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: ./src/sense/names.ts
+/**
+ * The file names this action owns in the snapshots directory, built here and nowhere else.
+ * A snapshot name is `sensor-<name>` or `sys-<probe>`; its files are `<snapshot name>.json` and,
+ * for a sensor with stderr, `<snapshot name>.err`; beside them lives `index.json`.
+ */
+const INDEX_FILE = 'index.json';
+const SENSOR_PREFIX = 'sensor-';
+const PROBE_PREFIX = 'sys-';
+/** `sensor-<name>` for a sensor's bare name. */
+function sensorSnapshotName(bareName) {
+    return `${SENSOR_PREFIX}${bareName}`;
+}
+/** `sys-<probe>` for a probe. */
+function probeSnapshotName(probe) {
+    return `${PROBE_PREFIX}${probe}`;
+}
+/** The snapshot file of a snapshot name. */
+function snapshotFile(snapshotName) {
+    return `${snapshotName}.json`;
+}
+/** The stderr file of a sensor's snapshot name. */
+function stderrFile(snapshotName) {
+    return `${snapshotName}.err`;
+}
+/** The four shapes this action owns, and so may prune; no other file is ever touched. */
+const OWNED = /^(sensor-.+\.(json|err)|sys-.+\.json|index\.json)$/;
+/** The snapshot files the world hash covers. */
+const HASHED = /^(sensor|sys)-.+\.json$/;
+function isOwnedFile(fileName) {
+    return OWNED.test(fileName);
+}
+function isSnapshotFile(fileName) {
+    return HASHED.test(fileName);
+}
+
 ;// CONCATENATED MODULE: ./src/sense/discover.ts
 /**
  * Discovery: the `sensors` patterns → the sensor scripts, each with its name. Invariants:
@@ -33480,6 +33594,8 @@ function glob_hashFiles(patterns_1) {
  * - No match is an empty list, not an error: the caller applies `if-no-sensors`.
  * @actions/glob prints `::debug::` lines through @actions/core; this module never imports core.
  */
+
+
 
 
 
@@ -33630,14 +33746,11 @@ async function parsePattern(line, workingDirectory) {
         await create(absolute, GLOB_OPTIONS);
     }
     catch (err) {
-        throw new DiscoveryError(`sensors: the pattern ${JSON.stringify(line.trim())} is not usable: ${discover_messageOf(err)}. ` +
+        throw new DiscoveryError(`sensors: the pattern ${JSON.stringify(line.trim())} is not usable: ${(0,src_util/* messageOf */.bD)(err)}. ` +
             `Patterns are relative to working-directory (${workingDirectory}); "." and ".." may ` +
             'only lead a pattern, e.g. "../shared/*.sh"');
     }
     return { text: line.trim(), negate, absolute, base: external_node_path_.resolve(start, patternBase(rest)) };
-}
-function discover_messageOf(err) {
-    return err instanceof Error ? err.message : String(err);
 }
 /** Files only, symlinks followed (a link to a file is a sensor), broken links skipped. */
 const GLOB_OPTIONS = {
@@ -33646,13 +33759,9 @@ const GLOB_OPTIONS = {
     followSymbolicLinks: true,
     omitBrokenSymbolicLinks: true,
 };
-/** Compares two strings by their UTF-8 bytes, so the order is the same on every platform. */
-function byteOrder(a, b) {
-    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 /** Path relative to the working directory, with `/`, for messages. */
 function shown(file, workingDirectory) {
-    return external_node_path_.relative(workingDirectory, file).split(external_node_path_.sep).join('/');
+    return (0,src_util/* toPosix */.d7)(external_node_path_.relative(workingDirectory, file));
 }
 /**
  * Finds the sensor scripts. `patterns` are the `sensors` input's lines: blank lines, surrounding
@@ -33680,7 +33789,7 @@ excludeDirs = []) {
             return await globber.glob();
         }
         catch (err) {
-            throw new DiscoveryError(`sensors: searching for ${JSON.stringify(include.text)} failed: ${discover_messageOf(err)}`);
+            throw new DiscoveryError(`sensors: searching for ${JSON.stringify(include.text)} failed: ${(0,src_util/* messageOf */.bD)(err)}`);
         }
     }));
     // First pattern in input order wins the naming of a file.
@@ -33696,7 +33805,7 @@ excludeDirs = []) {
         const rel = external_node_path_.relative(dir, file);
         return !rel.startsWith('..') && !external_node_path_.isAbsolute(rel);
     });
-    for (const file of [...baseOf.keys()].sort(byteOrder)) {
+    for (const file of [...baseOf.keys()].sort(src_util/* compareBytes */.Xo)) {
         if (excluded(file))
             continue;
         // stat follows symlinks: a link to a file is a sensor, anything but a regular file is not.
@@ -33707,7 +33816,7 @@ excludeDirs = []) {
         const name = sensorName(relative);
         scripts.push({
             name,
-            snapshotName: `sensor-${name}`,
+            snapshotName: sensorSnapshotName(name),
             path: file,
             executable: (stat.mode & 0o111) !== 0,
         });
@@ -33723,14 +33832,14 @@ excludeDirs = []) {
     const clashes = [...byName.values()].filter((same) => same.length > 1);
     if (clashes.length > 0) {
         const described = clashes.map((same) => `${same.length} scripts would be named ${JSON.stringify(same[0].name)} ` +
-            `(${same[0].snapshotName}.json): ${same.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')}`);
+            `(${snapshotFile(same[0].snapshotName)}): ${same.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')}`);
         const example = shown(clashes[0][1].path, wd);
         throw new DiscoveryError(`sensors: ${described.join('; ')}. Each sensor needs its own name: rename one of them, ` +
             `or exclude one with a "!" line in the sensors input, e.g. "!${example}"`);
     }
     // The temporary file a snapshot is published through has a short name of its own; the
     // snapshot's own name must fit the file-system limit.
-    const tooLong = scripts.filter((s) => Buffer.byteLength(`${s.snapshotName}.json`) > MAX_FILE_NAME);
+    const tooLong = scripts.filter((s) => Buffer.byteLength(snapshotFile(s.snapshotName)) > MAX_FILE_NAME);
     if (tooLong.length > 0) {
         throw new DiscoveryError(`sensors: ${tooLong.map((s) => JSON.stringify(shown(s.path, wd))).join(', ')} would get a ` +
             `snapshot file name over ${MAX_FILE_NAME} bytes. Shorten the folder or file names, or ` +
@@ -33819,7 +33928,7 @@ function snapshotBytes(outcome, ctx) {
             });
         case Status.Killed:
             return serialize({
-                signal: { error: 'killed', signal: outcome.signal ?? null },
+                signal: { error: 'killed', signal: outcome.killedBy ?? null },
                 detail: { message, stderr },
             });
         case Status.TooLarge:
@@ -33891,6 +34000,8 @@ var external_node_perf_hooks_ = __nccwpck_require__(643);
 
 
 
+
+
 /** After SIGTERM on timeout or cancellation, the group gets SIGKILL this much later. */
 const KILL_GRACE_MS = 2000;
 /** After the main process exits, the pipes may stay silent this long before being destroyed. */
@@ -33919,11 +34030,11 @@ async function runSensor(opts) {
         };
         if (fields.exitCode !== undefined)
             outcome.exitCode = fields.exitCode;
-        if (fields.signal !== undefined)
-            outcome.signal = fields.signal;
+        if (fields.killedBy !== undefined)
+            outcome.killedBy = fields.killedBy;
         return outcome;
     };
-    if (opts.signal?.aborted) {
+    if (opts.cancel?.aborted) {
         return finish({ status: Status.Cancelled, message: 'cancelled before it started' });
     }
     const [command, args] = commandFor(script, platform);
@@ -33960,7 +34071,7 @@ async function runSensor(opts) {
                 return;
             settled = true;
             clearTimers();
-            opts.signal?.removeEventListener('abort', onAbort);
+            opts.cancel?.removeEventListener('abort', onAbort);
             for (const p of pipes)
                 p.destroy();
             resolve(e);
@@ -34009,8 +34120,8 @@ async function runSensor(opts) {
             if (!spawned)
                 settle({ kind: 'spawn-error', err });
         });
-        child.once('exit', (code, signal) => {
-            exited = { code, signal };
+        child.once('exit', (code, killedBy) => {
+            exited = { code, killedBy };
             clearTimers();
             // Whatever the sensor left in its group dies with it; the group may already be empty.
             // Windows: taskkill cannot walk the tree of an exited parent; the pipe grace still holds.
@@ -34023,7 +34134,7 @@ async function runSensor(opts) {
         if (opts.timeoutMs > 0) {
             timers.push(setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)));
         }
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        opts.cancel?.addEventListener('abort', onAbort, { once: true });
     });
     if (end.kind === 'spawn-error') {
         return finish({ status: Status.SpawnError, message: await describeSpawnError(end.err, opts) });
@@ -34043,8 +34154,8 @@ function classify(end, stdout, opts) {
             message: `timed out after ${formatSeconds(opts.timeoutMs)} s; raise the \`timeout\` input or make the sensor faster`,
         };
     }
-    if (end.signal !== null) {
-        return { status: Status.Killed, signal: end.signal, message: `killed by ${end.signal}` };
+    if (end.killedBy !== null) {
+        return { status: Status.Killed, killedBy: end.killedBy, message: `killed by ${end.killedBy}` };
     }
     if (end.code !== 0) {
         return { status: Status.Failed, exitCode, message: `exited with code ${end.code}` };
@@ -34057,35 +34168,11 @@ function classify(end, stdout, opts) {
                 'emit a small normalized {signal,detail} snapshot, not a raw dump',
         };
     }
-    const problem = jsonProblem(stdout.bytes());
-    if (problem !== undefined) {
-        return { status: Status.InvalidJson, exitCode: 0, message: problem };
+    const decoded = decodeJson(stdout.bytes());
+    if (!decoded.ok) {
+        return { status: Status.InvalidJson, exitCode: 0, message: decoded.reason };
     }
     return { status: Status.Ok, exitCode: 0, message: '' };
-}
-/** Why stdout is not one JSON text, or undefined when it is. */
-function jsonProblem(bytes) {
-    if (bytes.length === 0)
-        return 'stdout is empty: print one JSON value';
-    let text;
-    try {
-        // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and fails the parse,
-        // so the snapshot published byte for byte is exactly what parsed.
-        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    }
-    catch {
-        return 'stdout is not valid UTF-8: print UTF-8 JSON';
-    }
-    const nul = bytes.indexOf(0);
-    if (nul !== -1)
-        return `stdout holds a NUL byte at offset ${nul}: print UTF-8 JSON text`;
-    try {
-        JSON.parse(text);
-        return undefined;
-    }
-    catch (err) {
-        return `stdout is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
-    }
 }
 /** `1`, `1.5`, `0.25`: seconds as the user wrote them in the `timeout` input. */
 function formatSeconds(ms) {
@@ -34103,7 +34190,7 @@ function commandFor(script, platform) {
     return script.executable ? [script.path, []] : ['bash', [script.path]];
 }
 /** Ends the process group led by `pid` (POSIX) or the process tree under it (Windows). */
-function killTree(pid, signal, platform) {
+function killTree(pid, posixSignal, platform) {
     if (platform === 'win32') {
         // taskkill walks the tree from a live parent only; /F because console programs ignore
         // the polite form. Its own failure (tree already gone) is of no interest.
@@ -34116,7 +34203,7 @@ function killTree(pid, signal, platform) {
         return;
     }
     try {
-        process.kill(-pid, signal);
+        process.kill(-pid, posixSignal);
     }
     catch {
         // ESRCH: the group is already empty.
@@ -34126,7 +34213,7 @@ function killTree(pid, signal, platform) {
 async function describeSpawnError(err, opts) {
     const { script, cwd } = opts;
     const code = err?.code;
-    const raw = err instanceof Error ? err.message : String(err);
+    const raw = (0,src_util/* messageOf */.bD)(err);
     const cwdOk = await (0,promises_.stat)(cwd).then((s) => s.isDirectory(), () => false);
     if (!cwdOk)
         return `could not start ${script.path}: working directory ${cwd} is not a directory`;
@@ -34230,18 +34317,12 @@ class TailBuffer {
  * - Every file is published by rename from a fresh temporary file in the same folder: a reader
  *   sees the old file or the new one, never half of one; and rename replaces a symlink planted
  *   at the target path instead of writing through it.
- * - Only four file shapes are ours (`sensor-*.json`, `sensor-*.err`, `sys-*.json`,
- *   `index.json`); no other file in the folder is ever touched.
+ * - Only the four file shapes of names.ts are ours; no other file in the folder is ever touched.
  */
 
 
 
-const INDEX_FILE = 'index.json';
-/** The shapes this action owns, and so may prune. */
-const OWNED = /^(sensor-.+\.(json|err)|sys-.+\.json|index\.json)$/;
-function isOwnedShape(fileName) {
-    return OWNED.test(fileName);
-}
+
 /** Writes `bytes` to `dir/fileName` atomically; returns the absolute path. */
 async function publish(dir, fileName, bytes) {
     const target = external_node_path_default().join(dir, fileName);
@@ -34277,7 +34358,7 @@ async function prepareDirectory(dir, keep) {
     await (0,promises_.mkdir)(dir, { recursive: true });
     const removed = [];
     for (const name of await (0,promises_.readdir)(dir)) {
-        if (!isOwnedShape(name) || keep.has(name))
+        if (!isOwnedFile(name) || keep.has(name))
             continue;
         const stat = await (0,promises_.lstat)(external_node_path_default().join(dir, name));
         if (stat.isDirectory())
@@ -34286,6 +34367,59 @@ async function prepareDirectory(dir, keep) {
         removed.push(name);
     }
     return removed.sort();
+}
+
+;// CONCATENATED MODULE: ./src/sense/world-hash.ts
+/**
+ * The world hash: one sha256 over the wake signal of every snapshot, so that a decider can tell
+ * "nothing changed" from one string. Invariants:
+ * - `detail` never moves the hash: only `signal` (or the whole value when there is no `signal`
+ *   key) is hashed.
+ * - Formatting never moves it: values are hashed as RFC 8785 canonical JSON (json.ts).
+ * - The order files are listed in never moves it: they are hashed in byte order of file name.
+ * Pure apart from sha256.
+ */
+
+
+
+
+/**
+ * What is hashed for one snapshot: the canonical JSON of its wake signal when the snapshot is
+ * JSON; the raw bytes when it is not.
+ */
+function wakePayload(bytes) {
+    const parsed = parseJson(bytes);
+    if (parsed === undefined)
+        return bytes;
+    return Buffer.from(canonicalJson(wakeSignal(parsed.value)), 'utf8');
+}
+/** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
+function signalSha256(bytes) {
+    return (0,external_node_crypto_.createHash)('sha256').update(wakePayload(bytes)).digest('hex');
+}
+/**
+ * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
+ * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
+ * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
+ * out. The empty world hashes to the sha256 of nothing.
+ */
+function worldHash(files) {
+    const hashed = files
+        .filter((f) => isSnapshotFile(f.fileName))
+        .sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.fileName, b.fileName));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (let i = 0; i < hashed.length; i++) {
+        const file = hashed[i];
+        if (i > 0 && hashed[i - 1].fileName === file.fileName) {
+            // One file name twice is a caller bug: which of the two is the world?
+            throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
+        }
+        const payload = wakePayload(file.bytes);
+        hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
+        hash.update(payload);
+        hash.update('\n', 'utf8');
+    }
+    return hash.digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/sense/sense.ts
@@ -34309,6 +34443,8 @@ async function prepareDirectory(dir, keep) {
 
 
 
+
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -34318,16 +34454,16 @@ async function sense(options) {
     ]);
     const keep = new Set([INDEX_FILE]);
     for (const s of scripts)
-        keep.add(`${s.snapshotName}.json`).add(`${s.snapshotName}.err`);
+        keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName));
     for (const p of options.probes)
-        keep.add(`sys-${p}.json`);
+        keep.add(snapshotFile(probeSnapshotName(p)));
     await prepareDirectory(options.snapshotsDir, keep);
     const warnings = [];
     // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
     if (platform !== 'win32') {
         for (const s of scripts.filter((x) => !x.executable)) {
             // Relative to the workspace (the repository root), where the git command is run.
-            const rel = toPosix(external_node_path_default().relative(options.workspace ?? options.workingDirectory, s.path));
+            const rel = (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workspace ?? options.workingDirectory, s.path));
             warnings.push({
                 code: WarningCode.NoExecBit,
                 title: `${s.snapshotName}: not executable`,
@@ -34338,8 +34474,8 @@ async function sense(options) {
     }
     // Each running sensor listens on the one cancellation signal; past 10 Node would warn of
     // a leak that is not one (listeners go when their sensor ends).
-    if (options.signal)
-        (0,external_node_events_.setMaxListeners)(0, options.signal);
+    if (options.cancel)
+        (0,external_node_events_.setMaxListeners)(0, options.cancel);
     const written = [];
     /**
      * Publishing can fail only when something else changed the folder meanwhile (a sensor
@@ -34355,14 +34491,14 @@ async function sense(options) {
             warnings.push({
                 code: WarningCode.PublishFailed,
                 title: `${produced.entry.name}: snapshot not written`,
-                message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${error.message}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
+                message: `${produced.entry.name} could not be written to ${options.snapshotsDir}: ${(0,src_util/* messageOf */.bD)(error)}. Did a sensor change that folder? Sensors may read SNAPSHOTS_DIR, not write to it.`,
             });
             return { ...produced, snapshot: undefined };
         }
     };
     const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform)));
     const probeRuns = await Promise.all(options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
-    const produced = [...sensorRuns, ...probeRuns].sort((a, b) => compareBytes(a.entry.name, b.entry.name));
+    const produced = [...sensorRuns, ...probeRuns].sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.entry.name, b.entry.name));
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
     const finished = new Date();
     const entries = produced.map((p) => p.entry);
@@ -34374,35 +34510,32 @@ async function sense(options) {
         durationMs: finished.getTime() - started.getTime(),
         snapshotsDir: options.snapshotsDir,
         indexPath: external_node_path_default().join(options.snapshotsDir, INDEX_FILE),
-        writtenFiles: [],
         warnings,
-        cancelled: options.signal?.aborted ?? false,
+        cancelled: options.cancel?.aborted ?? false,
     };
     // A sensor may have removed the whole folder; index.json is written all the same.
     await (0,promises_.mkdir)(options.snapshotsDir, { recursive: true });
     written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)));
-    result.writtenFiles = written.sort();
-    return result;
+    return { ...result, writtenFiles: written.sort() };
 }
 async function senseScript(script, options, platform) {
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
-    const outcome = options.signal?.aborted
-        ? notStarted()
-        : await runSensor({
-            script,
-            cwd: options.workingDirectory,
-            env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
-            timeoutMs: options.timeoutMs,
-            maxBytes: options.maxBytes,
-            signal: options.signal,
-            platform,
-        });
+    // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
+    const outcome = await runSensor({
+        script,
+        cwd: options.workingDirectory,
+        env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+        timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
+        cancel: options.cancel,
+        platform,
+    });
     const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
-    const fileName = `${script.snapshotName}.json`;
+    const fileName = snapshotFile(script.snapshotName);
     const entry = {
         name: script.snapshotName,
         kind: Kind.Sensor,
-        script: toPosix(external_node_path_default().relative(options.workingDirectory, script.path)),
+        script: (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workingDirectory, script.path)),
         scriptSha256: content ? (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') : undefined,
         status: outcome.status,
         exitCode: outcome.exitCode,
@@ -34417,19 +34550,6 @@ async function senseScript(script, options, platform) {
     };
     return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr };
 }
-/** A sensor that never started because the run was cancelled first. */
-function notStarted() {
-    return {
-        status: Status.Cancelled,
-        stdout: Buffer.alloc(0),
-        stdoutBytes: 0,
-        stderr: Buffer.alloc(0),
-        stderrBytes: 0,
-        startedAt: new Date(),
-        durationMs: 0,
-        message: 'not started: the run was cancelled',
-    };
-}
 async function senseProbe(name, options) {
     const t0 = Date.now();
     const sensedAt = new Date().toISOString();
@@ -34438,9 +34558,10 @@ async function senseProbe(name, options) {
         env: options.env,
     });
     const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`);
+    const snapshotName = probeSnapshotName(name);
     return {
         entry: {
-            name: `sys-${name}`,
+            name: snapshotName,
             kind: Kind.Probe,
             status: Status.Ok,
             durationMs: Date.now() - t0,
@@ -34451,7 +34572,7 @@ async function senseProbe(name, options) {
             stderrTail: '',
             probeSignal: snapshot.signal,
         },
-        snapshot: { fileName: `sys-${name}.json`, bytes },
+        snapshot: { fileName: snapshotFile(snapshotName), bytes },
     };
 }
 /**
@@ -34465,12 +34586,13 @@ async function publishProduced(produced, dir) {
     if (snapshot)
         written.push(await publish(dir, snapshot.fileName, snapshot.bytes));
     else
-        await remove(dir, `${entry.name}.json`);
+        await remove(dir, snapshotFile(entry.name));
     if (entry.kind === Kind.Sensor) {
+        const errFile = stderrFile(entry.name);
         if (stderr && stderr.length > 0)
-            written.push(await publish(dir, `${entry.name}.err`, stderr));
+            written.push(await publish(dir, errFile, stderr));
         else
-            await remove(dir, `${entry.name}.err`);
+            await remove(dir, errFile);
     }
     return written;
 }
@@ -34517,21 +34639,16 @@ async function mapBounded(items, limit, fn) {
     await Promise.all(Array.from({ length: workers }, worker));
     return results;
 }
-/** Byte order of UTF-8, as the hash uses: not locale order. */
-function compareBytes(a, b) {
-    return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-function toPosix(p) {
-    return p.split((external_node_path_default()).sep).join('/');
-}
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * run(): inputs → sense → log → upload → outputs → summary → annotations → fail or not. It only
- * orchestrates; each phase lives in its own module. The order at the end is part of the
- * contract: snapshots, index.json, the upload, the outputs and the summary are all written
- * before the step is failed, so a failing sensor never costs the user the evidence.
+ * orchestrates: each phase lives in its own module and returns what it produced, and run()
+ * gathers the warnings and failures. The order at the end is part of the contract: snapshots,
+ * index.json, the upload, the outputs and the summary are all written before the step is
+ * failed, so a failing sensor never costs the user the evidence.
  */
+
 
 
 
@@ -34551,54 +34668,49 @@ const NOT_YET_SUPPORTED = [
     Inputs.Redact,
 ];
 async function run(env = process.env) {
-    const inRunner = env.GITHUB_ACTIONS === 'true';
+    const host = hostFor(env);
     const failures = [];
-    if (!inRunner)
-        hideDebugLines();
     // Held until the end: a cancellation during the upload or the summary still lets both
     // finish, and the step then fails as cancelled.
     const cancellation = cancelOnSignals();
     try {
         const inputs = getInputs(env);
         // Registered first, so the runner masks them in everything logged after this line.
-        // Outside a runner `::add-mask::` would only print the secret.
-        if (inRunner)
-            for (const value of inputs.redact)
-                lib_core/* setSecret */.Pq(value);
+        host.mask(inputs.redact);
         const result = await senseWith(inputs, env, cancellation.signal);
-        result.warnings.unshift(...notYetSupportedWarnings(env));
-        const sensorCount = result.entries.filter((e) => e.kind === Kind.Sensor).length;
+        const warnings = [...notYetSupportedWarnings(env), ...result.warnings];
+        const sensorCount = sensorsOf(result.entries).length;
         if (sensorCount === 0) {
             const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`;
             if (inputs.ifNoSensors === IfNoSensors.Error)
                 failures.push(message);
             if (inputs.ifNoSensors === IfNoSensors.Warn) {
-                result.warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message });
+                warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message });
             }
         }
-        // Outside a runner the text summary printed below says all of this, without commands.
-        if (inRunner)
-            logResult(result);
-        const extras = { artifactName: inputs.artifactName };
-        const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner);
-        writeOutputs(outputValues(result, artifact), env);
-        if (!inRunner)
-            process.stdout.write(`${buildTextSummary(result, extras)}\n`);
-        else
-            await writeSummary(result, extras).catch((error) => summaryMissing(result, error));
+        host.log(result);
+        const upload = await uploadPhase(inputs, result, env, host);
+        warnings.push(...upload.warnings);
+        if (upload.failure !== undefined)
+            failures.push(upload.failure);
+        host.writeOutputs(outputValues(result, upload.artifact));
+        const extras = {
+            artifactName: inputs.artifactName,
+            artifactUrl: upload.artifact?.url,
+            uploadNote: upload.note,
+        };
+        const summaryWarning = await host.writeSummary(result, extras);
+        if (summaryWarning)
+            warnings.push(summaryWarning);
         // Last, so that every warning (the summary's and the upload's too) goes through one cap.
-        const plan = planAnnotations(result, inputs.workspace);
-        if (inRunner)
-            emitAnnotations(plan);
-        else
-            printWarnings(plan);
+        host.annotate(planAnnotations(result, warnings, inputs.workspace));
         const failed = result.entries.filter((e) => isFailure(e.status));
         if (failed.length > 0 && inputs.failOnError) {
             failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
         }
     }
     catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
+        failures.push((0,src_util/* messageOf */.bD)(error));
     }
     finally {
         cancellation.dispose();
@@ -34607,10 +34719,10 @@ async function run(env = process.env) {
         failures.unshift('The run was cancelled: finished sensors were written, the rest are marked cancelled.');
     }
     if (failures.length > 0)
-        fail(failures.join('\n'), inRunner);
+        host.fail(failures.join('\n'));
 }
 /** The sense phase, with a name collision reported as the input error it is. */
-async function senseWith(inputs, env, signal) {
+async function senseWith(inputs, env, cancel) {
     try {
         return await sense({
             patterns: inputs.sensors,
@@ -34622,7 +34734,7 @@ async function senseWith(inputs, env, signal) {
             concurrency: inputs.concurrency,
             probes: inputs.probes,
             env,
-            signal,
+            cancel,
             settings: indexSettings(inputs),
         });
     }
@@ -34633,74 +34745,47 @@ async function senseWith(inputs, env, signal) {
         throw error;
     }
 }
-/** Uploads when asked to; a failure is recorded (the step fails later), never thrown. */
-async function uploadPhase(inputs, result, env, extras, failures, inRunner) {
+async function uploadPhase(inputs, result, env, host) {
     if (inputs.upload === UploadMode.Never)
-        return undefined;
+        return { warnings: [] };
     // Loaded only here: runs that never upload never pay for the artifact client.
     const { runtimePresent, uploadSnapshots } = await __nccwpck_require__.e(/* import() */ 67).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
     if (!runtimePresent(env)) {
+        const note = 'not uploaded: no Actions runtime';
         if (inputs.upload === UploadMode.Always) {
-            failures.push(`\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`);
+            const failure = `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`;
+            return { note, failure, warnings: [] };
         }
-        else {
-            const notice = 'Artifact upload skipped: the Actions runtime is not available here.';
-            if (inRunner)
-                lib_core/* notice */.lm(notice);
-            else
-                process.stdout.write(`${notice}\n`);
-        }
-        extras.uploadNote = 'not uploaded: no Actions runtime';
-        return undefined;
+        host.notice('Artifact upload skipped: the Actions runtime is not available here.');
+        return { note, warnings: [] };
     }
     try {
         const artifact = await uploadSnapshots({
             name: inputs.artifactName,
             rootDirectory: result.snapshotsDir,
-            files: result.writtenFiles,
+            files: [...result.writtenFiles],
             retentionDays: inputs.retentionDays,
             compressionLevel: inputs.compressionLevel,
             overwrite: inputs.overwrite,
             env,
         });
-        extras.artifactUrl = artifact.url;
+        const warnings = [];
         if (artifact.skipped.length > 0) {
-            result.warnings.push({
+            warnings.push({
                 code: WarningCode.UploadSkipped,
                 title: 'snapshots missing from the artifact',
                 message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => external_node_path_default().basename(f)).join(', ')}`,
             });
         }
-        return artifact;
+        return { artifact, warnings };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        failures.push(`Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`);
-        extras.uploadNote = `upload failed: ${message}`;
-        return undefined;
-    }
-}
-/**
- * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
- * Servers) make core.summary throw, and so does a summary already full: that costs a warning,
- * never the outputs or the verdict.
- */
-function summaryMissing(result, error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    result.warnings.push({
-        code: WarningCode.SummaryNotWritten,
-        title: 'job summary not written',
-        message: `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
-    });
-}
-/** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */
-function fail(message, inRunner) {
-    if (inRunner) {
-        lib_core/* setFailed */.C1(message);
-    }
-    else {
-        process.stderr.write(`Error: ${message}\n`);
-        process.exitCode = 1;
+        const message = (0,src_util/* messageOf */.bD)(error);
+        return {
+            note: `upload failed: ${message}`,
+            failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
+            warnings: [],
+        };
     }
 }
 function notYetSupportedWarnings(env) {
@@ -34723,16 +34808,6 @@ function indexSettings(inputs) {
     };
 }
 /**
- * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern),
- * so they are dropped from stdout there; in a runner they stay, for ACTIONS_STEP_DEBUG.
- */
-function hideDebugLines() {
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk, ...rest) => typeof chunk === 'string' && chunk.startsWith('::debug::')
-        ? true
-        : write(chunk, ...rest));
-}
-/**
  * A cancelled workflow run sends SIGINT, then SIGTERM. Either aborts the sense run: running
  * sensors' groups are killed, what finished is written, and the step fails.
  */
@@ -34748,6 +34823,39 @@ function cancelOnSignals() {
             process.off('SIGTERM', onSignal);
         },
     };
+}
+
+
+/***/ }),
+
+/***/ 54527:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Xo: () => (/* binding */ compareBytes),
+/* harmony export */   bD: () => (/* binding */ messageOf),
+/* harmony export */   d7: () => (/* binding */ toPosix)
+/* harmony export */ });
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Small helpers every layer shares. No I/O, no @actions/core: the sense engine imports these too.
+ */
+
+/** The message of anything thrown: an Error's `message`, else its string form. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * Byte order of UTF-8, the one order of names in this action (the world hash, index.json,
+ * discovery, claims): unlike locale order it is the same on every machine.
+ */
+function compareBytes(a, b) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+/** A path with forward slashes, as index.json, annotations and messages show it on every OS. */
+function toPosix(p) {
+    return (node_path__WEBPACK_IMPORTED_MODULE_0___default().sep) === '/' ? p : p.split((node_path__WEBPACK_IMPORTED_MODULE_0___default().sep)).join('/');
 }
 
 
@@ -35097,11 +35205,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
   Oh: () => (/* binding */ startGroup),
-  z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, summary, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -35631,7 +35738,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
+const summary = (/* unused pure expression or super */ null && (_summary));
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 

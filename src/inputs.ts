@@ -158,7 +158,7 @@ export function nonDefaultInputs(env: NodeJS.ProcessEnv, inputs: readonly Inputs
   return inputs.filter((input) => rawInput(env, input) !== DEFAULTS[input])
 }
 
-function show(value: string): string {
+function quote(value: string): string {
   return JSON.stringify(value)
 }
 
@@ -169,7 +169,7 @@ function patternList(value: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
   if (!patterns.some((p) => !p.startsWith('!'))) {
     throw new InputError(
-      `\`${Inputs.Sensors}\` is ${show(value)}, which has no include pattern (only \`!\` excludes). ` +
+      `\`${Inputs.Sensors}\` is ${quote(value)}, which has no include pattern (only \`!\` excludes). ` +
         'Accepted: newline-separated glob patterns relative to `working-directory`, e.g. `sensors/*.sh`.',
     )
   }
@@ -179,7 +179,7 @@ function patternList(value: string): string[] {
 function timeoutMs(value: string): number {
   if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) > MAX_TIMEOUT_S) {
     throw new InputError(
-      `\`${Inputs.Timeout}\` is ${show(value)}. Accepted: seconds per sensor, a number from 0 to ` +
+      `\`${Inputs.Timeout}\` is ${quote(value)}. Accepted: seconds per sensor, a number from 0 to ` +
         `${MAX_TIMEOUT_S} (decimals allowed, e.g. \`2.5\`); \`0\` means no limit.`,
     )
   }
@@ -202,7 +202,7 @@ function integer(input: Inputs, value: string, min: number, max: number, note = 
   const n = Number(value)
   if (!/^\d+$/.test(value) || n < min || n > max) {
     throw new InputError(
-      `\`${input}\` is ${show(value)}. Accepted: a whole number from ${min} to ${max}${note}.`,
+      `\`${input}\` is ${quote(value)}. Accepted: a whole number from ${min} to ${max}${note}.`,
     )
   }
   return n
@@ -212,7 +212,7 @@ function integer(input: Inputs, value: string, min: number, max: number, note = 
 function boolean(input: Inputs, value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
-  throw new InputError(`\`${input}\` is ${show(value)}. Accepted: \`true\` or \`false\`.`)
+  throw new InputError(`\`${input}\` is ${quote(value)}. Accepted: \`true\` or \`false\`.`)
 }
 
 function oneOf<E extends Record<string, string>>(
@@ -223,7 +223,7 @@ function oneOf<E extends Record<string, string>>(
   const accepted = Object.values(values)
   if (!accepted.includes(value)) {
     throw new InputError(
-      `\`${input}\` is ${show(value)}. Accepted: ${accepted.map((v) => `\`${v}\``).join(', ')}.`,
+      `\`${input}\` is ${quote(value)}. Accepted: ${accepted.map((v) => `\`${v}\``).join(', ')}.`,
     )
   }
   return value as E[keyof E]
@@ -243,7 +243,7 @@ function probeList(value: string): ProbeName[] {
   const unknown = names.filter((n) => !(PROBE_NAMES as readonly string[]).includes(n))
   if (unknown.length > 0 || names.length === 0) {
     throw new InputError(
-      `\`${Inputs.Probes}\` is ${show(value)}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. ` +
+      `\`${Inputs.Probes}\` is ${quote(value)}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. ` +
         `Accepted: \`all\`, \`none\`, or a comma-separated list of ${PROBE_NAMES.map((p) => `\`${p}\``).join(', ')}.`,
     )
   }
@@ -257,7 +257,7 @@ function shard(value: string): Shard | undefined {
   const count = Number(match?.[2])
   if (!match || count < 1 || index < 1 || index > count) {
     throw new InputError(
-      `\`${Inputs.Shard}\` is ${show(value)}. Accepted: \`k/n\` with 1 ≤ k ≤ n, e.g. \`2/3\` ` +
+      `\`${Inputs.Shard}\` is ${quote(value)}. Accepted: \`k/n\` with 1 ≤ k ≤ n, e.g. \`2/3\` ` +
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
         '(in a matrix: `${{ matrix.shard }}/3`); empty runs every sensor.',
     )
@@ -286,7 +286,7 @@ function artifactName(value: string): string {
   const bad = ARTIFACT_NAME_FORBIDDEN.filter((c) => value.includes(c))
   if (bad.length > 0) {
     throw new InputError(
-      `\`${Inputs.ArtifactName}\` is ${show(value)}, which contains ${bad.map((c) => JSON.stringify(c)).join(' ')}. ` +
+      `\`${Inputs.ArtifactName}\` is ${quote(value)}, which contains ${bad.map((c) => JSON.stringify(c)).join(' ')}. ` +
         `Accepted: a name without any of ${ARTIFACT_NAME_FORBIDDEN.map((c) => JSON.stringify(c)).join(' ')}, ` +
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
         'e.g. `snapshots-${{ github.job }}`.',
@@ -304,7 +304,7 @@ function existingDirectory(input: Inputs, absolute: string, value: string): stri
   }
   if (!isDirectory) {
     throw new InputError(
-      `\`${input}\` is ${show(value)}, which resolves to ${absolute}: no such directory. ` +
+      `\`${input}\` is ${quote(value)}, which resolves to ${absolute}: no such directory. ` +
         'Accepted: an existing directory, relative to the workspace; check out the repository first ' +
         '(actions/checkout) or fix the path.',
     )
@@ -334,7 +334,7 @@ function snapshotsDirectory(value: string, workingDirectory: string, workspace: 
   const hit = refused.find(([, dir]) => canonical(dir) === target)
   if (hit) {
     throw new InputError(
-      `\`${Inputs.SnapshotsDir}\` is ${show(value)}, which is ${hit[0]} (${target}). ` +
+      `\`${Inputs.SnapshotsDir}\` is ${quote(value)}, which is ${hit[0]} (${target}). ` +
         'Snapshots get pruned there, so it must be a folder of its own, e.g. `snapshots`.',
     )
   }
@@ -343,7 +343,7 @@ function snapshotsDirectory(value: string, workingDirectory: string, workspace: 
   const existing = nearestExisting(absolute)
   if (!statSync(existing).isDirectory()) {
     throw new InputError(
-      `\`${Inputs.SnapshotsDir}\` is ${show(value)}, but ${existing} is a file, not a directory. ` +
+      `\`${Inputs.SnapshotsDir}\` is ${quote(value)}, but ${existing} is a file, not a directory. ` +
         'Accepted: a directory path (created when missing); remove the file or pick another path.',
     )
   }

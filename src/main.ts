@@ -1,11 +1,11 @@
 /**
  * run(): inputs → sense → log → upload → outputs → summary → annotations → fail or not. It only
- * orchestrates; each phase lives in its own module. The order at the end is part of the
- * contract: snapshots, index.json, the upload, the outputs and the summary are all written
- * before the step is failed, so a failing sensor never costs the user the evidence.
+ * orchestrates: each phase lives in its own module and returns what it produced, and run()
+ * gathers the warnings and failures. The order at the end is part of the contract: snapshots,
+ * index.json, the upload, the outputs and the summary are all written before the step is
+ * failed, so a failing sensor never costs the user the evidence.
  */
 import path from 'node:path'
-import * as core from '@actions/core'
 import { Inputs } from './constants.js'
 import {
   type ActionInputs,
@@ -14,13 +14,23 @@ import {
   nonDefaultInputs,
   UploadMode,
 } from './inputs.js'
-import { emitAnnotations, planAnnotations, printWarnings } from './report/annotations.js'
-import { logResult, nameFailures } from './report/log.js'
-import { outputValues, type UploadedArtifact, writeOutputs } from './report/outputs.js'
-import { buildTextSummary, plural, type SummaryExtras, writeSummary } from './report/summary.js'
+import { planAnnotations } from './report/annotations.js'
+import { plural } from './report/format.js'
+import { type Host, hostFor } from './report/host.js'
+import { nameFailures } from './report/log.js'
+import { outputValues } from './report/outputs.js'
+import type { SummaryExtras } from './report/summary.js'
 import { DiscoveryError } from './sense/discover.js'
 import { sense } from './sense/sense.js'
-import { isFailure, Kind, type SenseResult, type SenseWarning, WarningCode } from './sense/types.js'
+import {
+  isFailure,
+  type SenseResult,
+  type SenseWarning,
+  sensorsOf,
+  WarningCode,
+} from './sense/types.js'
+import type { UploadedArtifact } from './upload/artifact.js'
+import { messageOf } from './util.js'
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
 const NOT_YET_SUPPORTED: readonly Inputs[] = [
@@ -31,41 +41,42 @@ const NOT_YET_SUPPORTED: readonly Inputs[] = [
 ]
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const inRunner = env.GITHUB_ACTIONS === 'true'
+  const host = hostFor(env)
   const failures: string[] = []
-  if (!inRunner) hideDebugLines()
   // Held until the end: a cancellation during the upload or the summary still lets both
   // finish, and the step then fails as cancelled.
   const cancellation = cancelOnSignals()
   try {
     const inputs = getInputs(env)
     // Registered first, so the runner masks them in everything logged after this line.
-    // Outside a runner `::add-mask::` would only print the secret.
-    if (inRunner) for (const value of inputs.redact) core.setSecret(value)
+    host.mask(inputs.redact)
 
     const result = await senseWith(inputs, env, cancellation.signal)
-    result.warnings.unshift(...notYetSupportedWarnings(env))
-    const sensorCount = result.entries.filter((e) => e.kind === Kind.Sensor).length
+    const warnings: SenseWarning[] = [...notYetSupportedWarnings(env), ...result.warnings]
+    const sensorCount = sensorsOf(result.entries).length
     if (sensorCount === 0) {
       const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`
       if (inputs.ifNoSensors === IfNoSensors.Error) failures.push(message)
       if (inputs.ifNoSensors === IfNoSensors.Warn) {
-        result.warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message })
+        warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message })
       }
     }
-    // Outside a runner the text summary printed below says all of this, without commands.
-    if (inRunner) logResult(result)
+    host.log(result)
 
-    const extras: SummaryExtras = { artifactName: inputs.artifactName }
-    const artifact = await uploadPhase(inputs, result, env, extras, failures, inRunner)
-    writeOutputs(outputValues(result, artifact), env)
-    if (!inRunner) process.stdout.write(`${buildTextSummary(result, extras)}\n`)
-    else await writeSummary(result, extras).catch((error) => summaryMissing(result, error))
+    const upload = await uploadPhase(inputs, result, env, host)
+    warnings.push(...upload.warnings)
+    if (upload.failure !== undefined) failures.push(upload.failure)
+    host.writeOutputs(outputValues(result, upload.artifact))
+    const extras: SummaryExtras = {
+      artifactName: inputs.artifactName,
+      artifactUrl: upload.artifact?.url,
+      uploadNote: upload.note,
+    }
+    const summaryWarning = await host.writeSummary(result, extras)
+    if (summaryWarning) warnings.push(summaryWarning)
 
     // Last, so that every warning (the summary's and the upload's too) goes through one cap.
-    const plan = planAnnotations(result, inputs.workspace)
-    if (inRunner) emitAnnotations(plan)
-    else printWarnings(plan)
+    host.annotate(planAnnotations(result, warnings, inputs.workspace))
 
     const failed = result.entries.filter((e) => isFailure(e.status))
     if (failed.length > 0 && inputs.failOnError) {
@@ -74,7 +85,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       )
     }
   } catch (error) {
-    failures.push(error instanceof Error ? error.message : String(error))
+    failures.push(messageOf(error))
   } finally {
     cancellation.dispose()
   }
@@ -83,14 +94,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       'The run was cancelled: finished sensors were written, the rest are marked cancelled.',
     )
   }
-  if (failures.length > 0) fail(failures.join('\n'), inRunner)
+  if (failures.length > 0) host.fail(failures.join('\n'))
 }
 
 /** The sense phase, with a name collision reported as the input error it is. */
 async function senseWith(
   inputs: ActionInputs,
   env: NodeJS.ProcessEnv,
-  signal: AbortSignal,
+  cancel: AbortSignal,
 ): Promise<SenseResult> {
   try {
     return await sense({
@@ -103,7 +114,7 @@ async function senseWith(
       concurrency: inputs.concurrency,
       probes: inputs.probes,
       env,
-      signal,
+      cancel,
       settings: indexSettings(inputs),
     })
   } catch (error) {
@@ -114,81 +125,59 @@ async function senseWith(
   }
 }
 
-/** Uploads when asked to; a failure is recorded (the step fails later), never thrown. */
+/** What the upload phase produced: never thrown, the step fails later when `failure` is set. */
+interface UploadPhase {
+  artifact?: UploadedArtifact
+  /** Why there is no artifact link, for the summary. */
+  note?: string
+  failure?: string
+  warnings: SenseWarning[]
+}
+
 async function uploadPhase(
   inputs: ActionInputs,
   result: SenseResult,
   env: NodeJS.ProcessEnv,
-  extras: SummaryExtras,
-  failures: string[],
-  inRunner: boolean,
-): Promise<UploadedArtifact | undefined> {
-  if (inputs.upload === UploadMode.Never) return undefined
+  host: Host,
+): Promise<UploadPhase> {
+  if (inputs.upload === UploadMode.Never) return { warnings: [] }
   // Loaded only here: runs that never upload never pay for the artifact client.
   const { runtimePresent, uploadSnapshots } = await import('./upload/artifact.js')
   if (!runtimePresent(env)) {
+    const note = 'not uploaded: no Actions runtime'
     if (inputs.upload === UploadMode.Always) {
-      failures.push(
-        `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`,
-      )
-    } else {
-      const notice = 'Artifact upload skipped: the Actions runtime is not available here.'
-      if (inRunner) core.notice(notice)
-      else process.stdout.write(`${notice}\n`)
+      const failure = `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`
+      return { note, failure, warnings: [] }
     }
-    extras.uploadNote = 'not uploaded: no Actions runtime'
-    return undefined
+    host.notice('Artifact upload skipped: the Actions runtime is not available here.')
+    return { note, warnings: [] }
   }
   try {
     const artifact = await uploadSnapshots({
       name: inputs.artifactName,
       rootDirectory: result.snapshotsDir,
-      files: result.writtenFiles,
+      files: [...result.writtenFiles],
       retentionDays: inputs.retentionDays,
       compressionLevel: inputs.compressionLevel,
       overwrite: inputs.overwrite,
       env,
     })
-    extras.artifactUrl = artifact.url
+    const warnings: SenseWarning[] = []
     if (artifact.skipped.length > 0) {
-      result.warnings.push({
+      warnings.push({
         code: WarningCode.UploadSkipped,
         title: 'snapshots missing from the artifact',
         message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => path.basename(f)).join(', ')}`,
       })
     }
-    return artifact
+    return { artifact, warnings }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    failures.push(
-      `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
-    )
-    extras.uploadNote = `upload failed: ${message}`
-    return undefined
-  }
-}
-
-/**
- * Runners without job summaries (GITHUB_STEP_SUMMARY unset, as on old GitHub Enterprise
- * Servers) make core.summary throw, and so does a summary already full: that costs a warning,
- * never the outputs or the verdict.
- */
-function summaryMissing(result: SenseResult, error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error)
-  result.warnings.push({
-    code: WarningCode.SummaryNotWritten,
-    title: 'job summary not written',
-    message: `The job summary was not written (${reason}). Outputs, snapshots and index.json are complete.`,
-  })
-}
-
-/** The one place the step fails. Outside a runner a workflow command means nothing: plain text. */
-function fail(message: string, inRunner: boolean): void {
-  if (inRunner) {
-    core.setFailed(message)
-  } else {
-    process.stderr.write(`Error: ${message}\n`)
-    process.exitCode = 1
+    const message = messageOf(error)
+    return {
+      note: `upload failed: ${message}`,
+      failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
+      warnings: [],
+    }
   }
 }
 
@@ -212,21 +201,6 @@ function indexSettings(inputs: ActionInputs): Record<string, unknown> {
     concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
     probes: inputs.probes,
   }
-}
-
-/**
- * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern),
- * so they are dropped from stdout there; in a runner they stay, for ACTIONS_STEP_DEBUG.
- */
-function hideDebugLines(): void {
-  const write = process.stdout.write.bind(process.stdout) as (
-    chunk: unknown,
-    ...rest: unknown[]
-  ) => boolean
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-    typeof chunk === 'string' && chunk.startsWith('::debug::')
-      ? true
-      : write(chunk, ...rest)) as typeof process.stdout.write
 }
 
 /**

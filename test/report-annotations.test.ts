@@ -1,14 +1,27 @@
 import { describe, expect, it } from 'vitest'
 import {
-  emitAnnotations,
+  type AnnotationPlan,
   MAX_ERROR_ANNOTATIONS,
-  planAnnotations,
+  planAnnotations as planFor,
 } from '../src/report/annotations.js'
-import { type Entry, type SenseWarning, Status, WarningCode } from '../src/sense/types.js'
+import { hostFor } from '../src/report/host.js'
+import {
+  type Entry,
+  type SenseResult,
+  type SenseWarning,
+  Status,
+  WarningCode,
+} from '../src/sense/types.js'
 import { captureStdout, senseResult, sensorEntry as sensor, WS } from './fixtures/results.js'
 
 const result = (entries: Entry[], warnings: SenseWarning[] = []) =>
   senseResult(entries, { warnings })
+
+/** The plan for a result whose own warnings are all the run's warnings. */
+const planAnnotations = (r: SenseResult, workspace: string) => planFor(r, r.warnings, workspace)
+
+/** What the runner's host emits for a plan. */
+const emitAnnotations = (plan: AnnotationPlan) => hostFor({ GITHUB_ACTIONS: 'true' }).annotate(plan)
 
 const failing = (n: number) =>
   Array.from({ length: n }, (_, i) =>

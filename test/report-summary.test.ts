@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { marked } from 'marked'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  buildSummary,
-  buildTextSummary,
-  MAX_TABLE_ROWS,
-  SUMMARY_LIMIT,
-  writeSummary,
-} from '../src/report/summary.js'
+import { appendStepSummary } from '../src/report/host.js'
+import { buildSummary, MAX_TABLE_ROWS, SUMMARY_LIMIT } from '../src/report/summary.js'
+import { buildTextSummary } from '../src/report/text-summary.js'
 import { Status } from '../src/sense/types.js'
 import {
   HASH,
@@ -202,33 +198,30 @@ describe('buildTextSummary', () => {
   })
 })
 
-describe('writeSummary', () => {
+describe('appendStepSummary', () => {
   const dir = mkdtempSync(join(tmpdir(), 'report-summary-'))
   const file = join(dir, 'step-summary.md')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('appends the page to GITHUB_STEP_SUMMARY, probe signals included, in budget', async () => {
     writeFileSync(file, '')
-    const previous = process.env.GITHUB_STEP_SUMMARY
-    process.env.GITHUB_STEP_SUMMARY = file
-    try {
-      await writeSummary(result([sensor('a', Status.Ok), probe('runner', { os: 'Linux' })]))
-      const first = readFileSync(file, 'utf8')
-      expect(first.startsWith('### ✅ looop sense: 1 of 1 sensor ok')).toBe(true)
-      expect(first).toContain('<code>sys-runner</code> <code>{"os":"Linux"}</code>')
+    await appendStepSummary(
+      file,
+      result([sensor('a', Status.Ok), probe('runner', { os: 'Linux' })]),
+      {},
+    )
+    const first = readFileSync(file, 'utf8')
+    expect(first.startsWith('### ✅ looop sense: 1 of 1 sensor ok')).toBe(true)
+    expect(first).toContain('<code>sys-runner</code> <code>{"os":"Linux"}</code>')
 
-      // A step summary already 900 KB full leaves room for a trimmed page only.
-      writeFileSync(file, 'x'.repeat(900_000))
-      const entries = Array.from({ length: 300 }, (_, i) =>
-        sensor(`s${i}`, Status.Failed, { stderrTail: 'e'.repeat(1024) }),
-      )
-      await writeSummary(result(entries))
-      const total = readFileSync(file)
-      expect(total.length).toBeLessThanOrEqual(SUMMARY_LIMIT)
-      expect(total.toString('utf8')).toContain('is left out, to keep this summary under')
-    } finally {
-      if (previous === undefined) delete process.env.GITHUB_STEP_SUMMARY
-      else process.env.GITHUB_STEP_SUMMARY = previous
-    }
+    // A step summary already 900 KB full leaves room for a trimmed page only.
+    writeFileSync(file, 'x'.repeat(900_000))
+    const entries = Array.from({ length: 300 }, (_, i) =>
+      sensor(`s${i}`, Status.Failed, { stderrTail: 'e'.repeat(1024) }),
+    )
+    await appendStepSummary(file, result(entries), {})
+    const total = readFileSync(file)
+    expect(total.length).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    expect(total.toString('utf8')).toContain('is left out, to keep this summary under')
   })
 })

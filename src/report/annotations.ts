@@ -2,12 +2,12 @@
  * Annotations. GitHub shows at most 10 errors and 10 warnings per step, and the step's own
  * failure message is one of the 10 errors: so at most 9 sensor errors (the 9th folding the rest
  * when more failed) and at most 10 warnings (the 10th folding the rest). What to emit is a pure
- * plan; emitting it goes through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
+ * plan; the host emits it through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
  * properties), so no sensor text can bend the command line.
  */
 import { isAbsolute, relative, sep } from 'node:path'
-import * as core from '@actions/core'
 import { isFailure, type SenseResult, type SenseWarning } from '../sense/types.js'
+import { toPosix } from '../util.js'
 import { neutralise } from './log.js'
 
 export interface Annotation {
@@ -36,7 +36,7 @@ export function workspaceRelative(path: string | undefined, workspace: string): 
   if (!path) return undefined
   const rel = relative(workspace, path)
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined
-  return sep === '\\' ? rel.split(sep).join('/') : rel
+  return toPosix(rel)
 }
 
 /** Joins items with `, ` up to `max` characters, then ` …`. */
@@ -59,8 +59,15 @@ function withFile(a: Annotation, file: string | undefined): Annotation {
   return file === undefined ? safe : { ...safe, file }
 }
 
-/** Pure: which annotations to emit for this result. */
-export function planAnnotations(result: SenseResult, workspace: string): AnnotationPlan {
+/**
+ * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
+ * engine's and those of later phases, in the order they should be shown.
+ */
+export function planAnnotations(
+  result: SenseResult,
+  warnings: readonly SenseWarning[],
+  workspace: string,
+): AnnotationPlan {
   const failed = result.entries.filter((e) => isFailure(e.status))
   const errors: Annotation[] = []
   const namedErrors =
@@ -91,12 +98,12 @@ export function planAnnotations(result: SenseResult, workspace: string): Annotat
     )
   }
 
-  const warnings: Annotation[] = []
-  const all = result.warnings
-  const namedWarnings: SenseWarning[] =
+  const shown: Annotation[] = []
+  const all = warnings
+  const namedWarnings: readonly SenseWarning[] =
     all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all
   for (const w of namedWarnings) {
-    warnings.push(
+    shown.push(
       withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)),
     )
   }
@@ -105,7 +112,7 @@ export function planAnnotations(result: SenseResult, workspace: string): Annotat
     const byCode = new Map<string, number>()
     for (const w of rest) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1)
     const counts = [...byCode].map(([code, n]) => `${code}: ${n}`).join(', ')
-    warnings.push(
+    shown.push(
       withFile(
         {
           title: `… and ${rest.length} more warnings`,
@@ -118,26 +125,5 @@ export function planAnnotations(result: SenseResult, workspace: string): Annotat
       ),
     )
   }
-  return { errors, warnings }
-}
-
-/** Emits the plan: core.error / core.warning with {title, file}; core does all escaping. */
-export function emitAnnotations(plan: AnnotationPlan): void {
-  for (const a of plan.errors) core.error(a.message, props(a))
-  for (const a of plan.warnings) core.warning(a.message, props(a))
-}
-
-function props(a: Annotation): core.AnnotationProperties {
-  return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file }
-}
-
-/**
- * Outside a runner the warnings as plain lines (workflow commands mean nothing there); the
- * errors are already in the text summary.
- */
-export function printWarnings(plan: AnnotationPlan): void {
-  const lines = plan.warnings.map(
-    (a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`,
-  )
-  process.stdout.write(lines.join(''))
+  return { errors, warnings: shown }
 }

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
-import { type Entry, isFailure, type SenseResult } from '../sense/types.js'
-import { formatDuration, plural, sensorEntries, verdict } from './summary.js'
+import { type Entry, isFailure, type SenseResult, sensorsOf } from '../sense/types.js'
+import { formatDuration, plural, verdict } from './format.js'
 
 /** Past this many failed sensors the log points at the `.err` files instead of printing more. */
 export const MAX_STDERR_IN_LOG = 50
@@ -57,7 +57,7 @@ export function logUntrusted(text: string, write: (line: string) => void = core.
  * group, one summary line, then the stderr tail of failed sensors through logUntrusted.
  */
 export function logResult(result: SenseResult): void {
-  const sensors = sensorEntries(result)
+  const sensors = sensorsOf(result.entries)
   const probes = result.entries.length - sensors.length
   core.startGroup(
     `looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`,

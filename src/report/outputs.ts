@@ -1,23 +1,16 @@
 /**
- * The step's outputs. Values are computed by a pure function; writing them is the only part
- * that touches the runner.
+ * The step's outputs, computed by a pure function; the host writes them.
  */
-import * as core from '@actions/core'
 import { Outputs } from '../constants.js'
-import { isFailure, Kind, type SenseResult, Status } from '../sense/types.js'
-
-export interface UploadedArtifact {
-  id: string
-  url: string
-  digest: string
-}
+import { isFailure, type SenseResult, Status, sensorsOf } from '../sense/types.js'
+import type { UploadedArtifact } from '../upload/artifact.js'
 
 /** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
 export function outputValues(
   result: SenseResult,
   artifact?: UploadedArtifact,
 ): Record<Outputs, string> {
-  const sensors = result.entries.filter((e) => e.kind === Kind.Sensor)
+  const sensors = sensorsOf(result.entries)
   const failed = sensors.filter((e) => isFailure(e.status))
   return {
     [Outputs.Total]: String(sensors.length),
@@ -37,18 +30,4 @@ export function outputValues(
     [Outputs.ArtifactUrl]: artifact?.url ?? '',
     [Outputs.ArtifactDigest]: artifact?.digest ?? '',
   }
-}
-
-/**
- * In a runner the values go to the GITHUB_OUTPUT file (core.setOutput, with its heredoc
- * delimiter for multi-line values). Without that file they are printed as `name=value` lines:
- * @actions/core would fall back to the deprecated `::set-output` command, which we never emit.
- */
-export function writeOutputs(values: Record<Outputs, string>, env: NodeJS.ProcessEnv): void {
-  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_OUTPUT) {
-    for (const [name, value] of Object.entries(values)) core.setOutput(name, value)
-    return
-  }
-  const lines = Object.entries(values).map(([name, value]) => `${name}=${value}\n`)
-  process.stdout.write(lines.join(''))
 }

@@ -1,19 +1,34 @@
 /**
- * The job summary: one markdown/HTML page per step, built by a pure function from a SenseResult,
- * and its plain-text twin for a terminal.
+ * The job summary page (markdown and HTML), built by a pure function from a SenseResult.
  *
- * GitHub drops a step summary past 1 MiB without a word, so `buildSummary` never returns more than
- * SUMMARY_LIMIT bytes: a full page when it fits; else the table keeps only failed sensors; else
- * rows and stderr blocks are trimmed. Every cut leaves a visible note, and index.json always has
- * the whole story.
- *
- * Sensor text (names, messages, stderr) is shown verbatim and never interpreted: table cells and
- * inline text are HTML-escaped with every markdown-active character as an entity, and stderr sits
- * in a `<pre>` block whose content is HTML-escaped, so no text can close it early.
+ * GitHub drops a step summary past 1 MiB without a word, so `renderSummary` never returns more
+ * than the budget it is given: a full page when it fits; else the table keeps only failed
+ * sensors; else rows and stderr blocks are trimmed. Every cut leaves a visible note, and
+ * index.json always has the whole story. Escaping lives in markdown.ts.
  */
-import { stat } from 'node:fs/promises'
-import * as core from '@actions/core'
-import { type Entry, isFailure, Kind, type SenseResult, Status } from '../sense/types.js'
+import {
+  type Entry,
+  isFailure,
+  probesOf,
+  type SenseResult,
+  Status,
+  sensorsOf,
+} from '../sense/types.js'
+import {
+  bytesOf,
+  failedFirst,
+  flappingNote,
+  formatDuration,
+  formatBytes,
+  keepEnd,
+  keepStart,
+  normaliseNewlines,
+  plural,
+  PROBE_SIGNAL_CHARS,
+  probeSignalText,
+  verdict,
+} from './format.js'
+import { code, escapeHtml, escapeInline } from './markdown.js'
 
 /** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
 export const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024
@@ -37,104 +52,6 @@ export interface SummaryExtras {
   changes?: SummaryChange[]
 }
 
-/* ------------------------------------------------------------------ shared wording and units */
-
-/** Sensors only: probes never fail and are not what the verdict counts. */
-export function sensorEntries(result: SenseResult): Entry[] {
-  return result.entries.filter((e) => e.kind === Kind.Sensor)
-}
-
-/** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
-export function verdict(result: SenseResult): string {
-  const sensors = sensorEntries(result)
-  const failed = sensors.filter((e) => isFailure(e.status)).length
-  const noun = sensors.length === 1 ? 'sensor' : 'sensors'
-  if (sensors.length === 0) return 'no sensors'
-  if (failed === 0) return `${sensors.length} of ${sensors.length} ${noun} ok`
-  return `${failed} of ${sensors.length} ${noun} failed`
-}
-
-/** `340 ms`, `1.2 s`, `2 min 5 s`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?'
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
-  const s = Math.round(ms / 1000)
-  return `${Math.floor(s / 60)} min ${s % 60} s`
-}
-
-/** `512 B`, `1.5 KiB`, `3.2 MiB`. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`
-}
-
-function bytesOf(s: string): number {
-  return Buffer.byteLength(s, 'utf8')
-}
-
-/** At most `max` UTF-16 units, with `…` when cut; a surrogate pair is never split. */
-function clip(s: string, max: number): string {
-  if (s.length <= max) return s
-  let end = max - 1
-  if (/[\uD800-\uDBFF]/.test(s.charAt(end - 1))) end--
-  return `${s.slice(0, end)}…`
-}
-
-/** The last `max` UTF-16 units, with `…` in front when cut: the end of stderr says the most. */
-function clipHead(s: string, max: number): string {
-  if (s.length <= max) return s
-  let start = s.length - (max - 1)
-  if (/[\uDC00-\uDFFF]/.test(s.charAt(start))) start++
-  return `…${s.slice(start)}`
-}
-
-function normaliseNewlines(s: string): string {
-  return s.replace(/\r\n?/g, '\n')
-}
-
-/* ------------------------------------------------------------------------ escaping */
-
-/** For `<pre>` content and attribute values: HTML is the only language there. */
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-}
-
-/**
- * Characters markdown (GFM with GitHub's math) acts on inline, as entities: the text renders as
- * itself, and `|` cannot split a table cell (GFM splits on a raw `|` before it parses inlines).
- */
-const INLINE_ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '|': '&#124;',
-  '\\': '&#92;',
-  '`': '&#96;',
-  '*': '&#42;',
-  _: '&#95;',
-  '[': '&#91;',
-  ']': '&#93;',
-  '~': '&#126;',
-  $: '&#36;',
-}
-
-/** Text for a table cell or a line of markdown: verbatim, one line, newlines as `<br>`. */
-export function escapeInline(s: string): string {
-  return normaliseNewlines(s)
-    .replace(/[&<>|\\`*_[\]~$]/g, (c) => INLINE_ENTITIES[c] ?? c)
-    .replace(/\n/g, '<br>')
-}
-
-function code(s: string): string {
-  return `<code>${escapeInline(s)}</code>`
-}
-
 /* ------------------------------------------------------------------------ page parts */
 
 const STATUS_MARK: Record<Status, string> = {
@@ -152,7 +69,6 @@ const STATUS_MARK: Record<Status, string> = {
 /** Caps that keep one row or block bounded whatever a sensor printed. */
 const CELL_MESSAGE_CHARS = 200
 const DETAILS_TEXT_CHARS = 8 * 1024
-const PROBE_SIGNAL_CHARS = 300
 const CHANGE_CELL_CHARS = 120
 const MAX_CHANGES_SHOWN = 50
 /** Room kept for the notes the trim step adds. */
@@ -160,19 +76,6 @@ const NOTES_RESERVE = 2048
 
 const TABLE_HEAD =
   '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n'
-
-/** Failed sensors first (what a reader came for), each group in name order. */
-function tableOrder(result: SenseResult): Entry[] {
-  const sensors = sensorEntries(result)
-  return [
-    ...sensors.filter((e) => isFailure(e.status)),
-    ...sensors.filter((e) => !isFailure(e.status)),
-  ]
-}
-
-function flappingNote(e: Entry): string {
-  return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : ''
-}
 
 function tableRow(e: Entry): string {
   const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ')
@@ -182,13 +85,13 @@ function tableRow(e: Entry): string {
     formatDuration(e.durationMs),
     e.bytes === undefined ? '' : formatBytes(e.bytes),
     e.exitCode === undefined ? '' : String(e.exitCode),
-    escapeInline(clip(message, CELL_MESSAGE_CHARS)),
+    escapeInline(keepStart(message, CELL_MESSAGE_CHARS)),
   ]
   return `| ${cells.join(' | ')} |\n`
 }
 
 function detailsBlock(e: Entry): string {
-  const text = clipHead(normaliseNewlines(e.stderrTail).replace(/\n+$/, ''), DETAILS_TEXT_CHARS)
+  const text = keepEnd(normaliseNewlines(e.stderrTail).replace(/\n+$/, ''), DETAILS_TEXT_CHARS)
   // `<pre>` opens an HTML block that only a literal `</pre>` ends; escaping `<` rules that out,
   // and no markdown (fences included) is parsed inside it.
   return (
@@ -198,7 +101,7 @@ function detailsBlock(e: Entry): string {
 }
 
 function headSection(result: SenseResult, extras: SummaryExtras): string {
-  const sensors = sensorEntries(result)
+  const sensors = sensorsOf(result.entries)
   const failed = sensors.filter((e) => isFailure(e.status)).length
   const fresh = sensors.filter((e) => e.status === Status.Fresh).length
   const probes = result.entries.length - sensors.length
@@ -224,7 +127,7 @@ function changesSection(changes: SummaryChange[] | undefined): string {
   let out = `**Changed since \`previous\`:** ${changes.length} ${changes.length === 1 ? 'snapshot' : 'snapshots'}\n\n`
   out += '| snapshot | before | after |\n|---|---|---|\n'
   for (const c of shown) {
-    out += `| ${code(c.name)} | ${code(clip(c.before, CHANGE_CELL_CHARS))} | ${code(clip(c.after, CHANGE_CELL_CHARS))} |\n`
+    out += `| ${code(c.name)} | ${code(keepStart(c.before, CHANGE_CELL_CHARS))} | ${code(keepStart(c.after, CHANGE_CELL_CHARS))} |\n`
   }
   if (changes.length > shown.length) {
     out += `\n_${changes.length - shown.length} more changes are not listed; the \`changes\` output has them all._\n`
@@ -233,14 +136,14 @@ function changesSection(changes: SummaryChange[] | undefined): string {
 }
 
 function probesSection(result: SenseResult): string {
-  const probes = result.entries.filter((e) => e.kind === Kind.Probe)
+  const probes = probesOf(result.entries)
   if (probes.length === 0) return ''
   const lines = probes.map((p) => {
-    const signal = p.probeSignal
+    const signal = probeSignalText(p)
     const shown =
       signal === undefined
         ? `signal sha256 ${code(p.signalSha256.slice(0, 12))}`
-        : code(clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS))
+        : code(keepStart(signal, PROBE_SIGNAL_CHARS))
     return `- ${code(p.name)} ${shown}\n`
   })
   return `**Probes**\n\n${lines.join('')}\n`
@@ -275,12 +178,9 @@ function assemble(p: Page): string {
   return p.head + table + p.tableNotes.join('') + p.details.join('') + p.detailsNote + p.tail
 }
 
-/** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
-export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
-
 /** buildSummary with an explicit byte budget (writeSummary passes what the step has left). */
 export function renderSummary(result: SenseResult, extras: SummaryExtras, limit: number): string {
-  const ordered = tableOrder(result)
+  const ordered = failedFirst(result)
   const failed = ordered.filter((e) => isFailure(e.status))
   const withStderr = failed.filter((e) => e.stderrTail.trim() !== '')
   const head = headSection(result, extras)
@@ -366,7 +266,7 @@ export function renderSummary(result: SenseResult, extras: SummaryExtras, limit:
   if (!tooBig(page)) return page
 
   // Only an absurd head or tail (or a tiny budget) gets here: say so rather than write nothing.
-  const minimal = `### looop sense: ${escapeInline(clip(verdict(result), 200))}\n\n${note('the summary did not fit in the space left for it; index.json has the results.')}`
+  const minimal = `### looop sense: ${escapeInline(keepStart(verdict(result), 200))}\n\n${note('the summary did not fit in the space left for it; index.json has the results.')}`
   return tooBig(minimal) ? '' : minimal
 }
 
@@ -376,105 +276,4 @@ export function renderSummary(result: SenseResult, extras: SummaryExtras, limit:
  */
 export function buildSummary(result: SenseResult, extras: SummaryExtras = {}): string {
   return renderSummary(result, extras, SUMMARY_LIMIT)
-}
-
-/* ------------------------------------------------------------------------ plain text */
-
-/** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
-export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}): string {
-  const sensors = tableOrder(result)
-  const probes = result.entries.filter((e) => e.kind === Kind.Probe)
-  const fresh = sensors.filter((e) => e.status === Status.Fresh).length
-  const lines: string[] = [
-    `looop sense: ${verdict(result)}${result.cancelled ? ' (run cancelled)' : ''}`,
-    `world hash ${result.worldHash}`,
-    `${plural(probes.length, 'probe', 'probes')}${fresh > 0 ? `, ${fresh} fresh` : ''}, took ${formatDuration(result.durationMs)}`,
-    '',
-  ]
-  if (extras.changes !== undefined) {
-    if (extras.changes.length === 0) lines.push('nothing changed since previous', '')
-    else {
-      lines.push(`changed since previous: ${extras.changes.length}`)
-      for (const c of extras.changes) lines.push(`  ${c.name}: ${c.before} -> ${c.after}`)
-      lines.push('')
-    }
-  }
-  if (sensors.length > 0) {
-    const rows = sensors.map((e) => [
-      e.status,
-      e.name,
-      formatDuration(e.durationMs),
-      e.bytes === undefined ? '' : formatBytes(e.bytes),
-      e.exitCode === undefined ? '' : String(e.exitCode),
-      [normaliseNewlines(e.message).replace(/\n/g, ' '), flappingNote(e)]
-        .filter((s) => s !== '')
-        .join(' · '),
-    ])
-    const header = ['STATUS', 'SENSOR', 'DURATION', 'BYTES', 'EXIT', 'MESSAGE']
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)))
-    const right = new Set([2, 3, 4])
-    const fmt = (r: string[]) =>
-      r
-        .map((c, i) =>
-          i === r.length - 1
-            ? c
-            : right.has(i)
-              ? c.padStart(widths[i] ?? 0)
-              : c.padEnd(widths[i] ?? 0),
-        )
-        .join('  ')
-        .trimEnd()
-    lines.push(fmt(header), ...rows.map(fmt), '')
-  }
-  for (const e of sensors) {
-    if (!isFailure(e.status) || e.stderrTail.trim() === '') continue
-    lines.push(`stderr of ${e.name} (${e.status}):`)
-    const text = normaliseNewlines(e.stderrTail).replace(/\n+$/, '')
-    for (const l of text.split('\n')) lines.push(`  | ${l}`)
-    lines.push('')
-  }
-  if (probes.length > 0) {
-    lines.push('probes:')
-    const w = Math.max(...probes.map((p) => p.name.length))
-    for (const p of probes) {
-      const signal = p.probeSignal
-      const shown =
-        signal === undefined
-          ? `signal sha256 ${p.signalSha256.slice(0, 12)}`
-          : clip(JSON.stringify(signal) ?? String(signal), PROBE_SIGNAL_CHARS)
-      lines.push(`  ${p.name.padEnd(w)}  ${shown}`)
-    }
-    lines.push('')
-  }
-  if (extras.artifactUrl)
-    lines.push(`artifact ${extras.artifactName || 'snapshots'}: ${extras.artifactUrl}`)
-  else if (extras.uploadNote) lines.push(extras.uploadNote)
-  return `${lines.join('\n').replace(/\n+$/, '')}\n`
-}
-
-/* ------------------------------------------------------------------------ runner side */
-
-/**
- * Appends the summary to the step's summary file (GITHUB_STEP_SUMMARY; core throws when it is
- * unset). The budget is SUMMARY_LIMIT less what the file and core's buffer already hold, so the
- * step's summary as a whole stays under GitHub's limit. When nothing useful fits, it throws.
- */
-export async function writeSummary(result: SenseResult, extras: SummaryExtras = {}): Promise<void> {
-  let already = bytesOf(core.summary.stringify())
-  const file = process.env.GITHUB_STEP_SUMMARY
-  if (file) {
-    try {
-      already += (await stat(file)).size
-    } catch {
-      // Not created yet: nothing written so far.
-    }
-  }
-  // addRaw(…, true) appends one newline.
-  const text = renderSummary(result, extras, SUMMARY_LIMIT - already - 1)
-  if (text === '') {
-    throw new Error(
-      `this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`,
-    )
-  }
-  await core.summary.addRaw(text, true).write()
 }

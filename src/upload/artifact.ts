@@ -11,6 +11,7 @@
  * agree with `process.env` on the runtime variables (checked below).
  */
 import { lstat } from 'node:fs/promises'
+import { messageOf } from '../util.js'
 
 export interface UploadRequest {
   /** The artifact name (`artifact-name`). */
@@ -19,16 +20,17 @@ export interface UploadRequest {
   rootDirectory: string
   /** Absolute paths; only regular files are uploaded (see `regularFiles`). */
   files: string[]
-  /** 1..90; undefined = the repository's setting. */
+  /** 1..90 (validated with the inputs); undefined = the repository's setting. */
   retentionDays?: number
-  /** zlib level 0..9; 0 stores the entries uncompressed. */
+  /** zlib level 0..9 (validated with the inputs); 0 stores the entries uncompressed. */
   compressionLevel: number
   /** Delete an artifact of the same name from this run before uploading. */
   overwrite: boolean
   env: NodeJS.ProcessEnv
 }
 
-export interface UploadResult {
+/** An uploaded artifact, as the outputs and the summary show it. */
+export interface UploadedArtifact {
   id: string
   url: string
   /**
@@ -38,6 +40,9 @@ export interface UploadResult {
    * to the service as `sha256:<hex>`.)
    */
   digest: string
+}
+
+export interface UploadResult extends UploadedArtifact {
   /**
    * Absolute paths from `UploadRequest.files` that had vanished by the time of the upload (a
    * sensor may delete another's snapshot through SNAPSHOTS_DIR), in the given order; they are
@@ -134,13 +139,6 @@ function checkRequest(req: UploadRequest): void {
       throw new UploadError(`upload needs ${key} to build the artifact URL, but it is unset`)
     }
   }
-  const { retentionDays: days, compressionLevel: level } = req
-  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 90)) {
-    throw new UploadError(`retention-days: ${days} is not accepted; use an integer 1..90`)
-  }
-  if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
-    throw new UploadError(`compression-level: ${level} is not accepted; use an integer 0..9`)
-  }
 }
 
 /**
@@ -191,8 +189,4 @@ function translate(err: unknown, req: UploadRequest): UploadError {
 function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
   const server = env.GITHUB_SERVER_URL || 'https://github.com'
   return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
