@@ -1,8 +1,9 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DiscoveryError, discoverSensors, patternBase, sensorName } from '../src/sense/discover.js'
+import { writeSensor } from './fixtures/sensors.js'
 
 let root: string
 let wd: string
@@ -17,12 +18,11 @@ afterEach(async () => {
 })
 
 /** Writes a small bash sensor at `rel` under `base` (default: the working directory). */
-async function sensor(rel: string, { exec = true, base = wd } = {}): Promise<string> {
-  const file = path.join(base, rel)
-  await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, '#!/usr/bin/env bash\necho "{}"\n')
-  await chmod(file, exec ? 0o755 : 0o644)
-  return file
+function sensor(rel: string, { exec = true, base = wd } = {}): Promise<string> {
+  return writeSensor(path.join(base, rel), 'echo "{}"', {
+    mode: exec ? 0o755 : 0o644,
+    shebang: true,
+  })
 }
 
 const names = (scripts: { name: string }[]) => scripts.map((s) => s.name)

@@ -1,8 +1,8 @@
 /** action.yml and the code must agree on every name and every default. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { DEFAULTS, Inputs, Outputs } from '../src/constants.js'
 import { getInputs, IfNoSensors, InputError, UploadMode } from '../src/inputs.js'
@@ -120,5 +120,67 @@ describe('getInputs', () => {
       else process.env.HOME = savedHome
       rmSync(home, { recursive: true, force: true })
     }
+  })
+})
+
+describe('getInputs rejects every bad value with the input, the value and what is accepted', () => {
+  const ws = mkdtempSync(path.join(tmpdir(), 'looop-inputs-'))
+  writeFileSync(path.join(ws, 'afile'), 'x')
+  afterAll(() => rmSync(ws, { recursive: true, force: true }))
+  const env = (inputs: Record<string, string>): NodeJS.ProcessEnv => ({
+    GITHUB_WORKSPACE: ws,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  })
+  const rejection = (inputs: Record<string, string>): string => {
+    try {
+      getInputs(env(inputs))
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError)
+      return (error as Error).message
+    }
+    throw new Error(`accepted ${JSON.stringify(inputs)}`)
+  }
+
+  const cases: [string, string, RegExp][] = [
+    ['timeout', '-1', /`timeout` is "-1".*0 to/],
+    ['timeout', 'abc', /`timeout` is "abc"/],
+    ['max-bytes', 'abc', /`max-bytes` is "abc".*0 to 67108864/],
+    ['max-bytes', '67108865', /`max-bytes` is "67108865"/],
+    ['concurrency', '-2', /`concurrency` is "-2"/],
+    [
+      'probes',
+      'runner,disk',
+      /`probes` is "runner,disk" \(unknown: disk\).*`runner`, `workflow`, `claims`/,
+    ],
+    ['shard', '3/2', /`shard` is "3\/2".*1 ≤ k ≤ n/],
+    ['retries', 'many', /`retries` is "many"/],
+    ['fail-on-error', 'maybe', /`fail-on-error` is "maybe".*`true` or `false`/],
+    ['if-no-sensors', 'loud', /`if-no-sensors` is "loud".*`warn`, `error`, `ignore`/],
+    ['upload', 'yes', /`upload` is "yes".*`auto`, `true`, `false`/],
+    ['retention-days', '91', /`retention-days` is "91".*1 to 90/],
+    ['compression-level', '10', /`compression-level` is "10".*0 to 9/],
+    ['overwrite', 'y', /`overwrite` is "y"/],
+    ['redact', 'ab', /`redact` has 1 value\(s\) under 4 characters/],
+    ['artifact-name', 'a/b', /`artifact-name` is "a\/b"/],
+    ['working-directory', 'nowhere', /`working-directory` is "nowhere".*no such directory/],
+    ['snapshots-dir', '.', /`snapshots-dir` is "\.", which is the working directory/],
+    ['snapshots-dir', 'afile', /afile is a file, not a directory/],
+    ['snapshots-dir', 'afile/snaps', /afile is a file, not a directory/],
+    ['sensors', '!sensors/*.sh', /`sensors` .* no include pattern/],
+  ]
+  it.each(cases)('%s: %s', (input, value, expected) => {
+    const message = rejection({ [input]: value })
+    expect(message).toMatch(/^Invalid input: /)
+    expect(message).toMatch(expected)
+    // A bad redact value is a secret: it is never echoed.
+    if (input === 'redact') expect(message).not.toContain('"ab"')
+  })
+
+  it('reports every bad input at once', () => {
+    const message = rejection({ timeout: 'x', 'max-bytes': 'y', upload: 'z' })
+    expect(message).toMatch(/^3 invalid inputs \(nothing was run\):\n- /)
+    expect(message).toContain('`timeout` is "x"')
+    expect(message).toContain('`max-bytes` is "y"')
+    expect(message).toContain('`upload` is "z"')
   })
 })
