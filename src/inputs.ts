@@ -56,6 +56,8 @@ export interface ActionInputs {
   retries: number
   redact: string[]
   failOnError: boolean
+  /** Fail the step when a sensor ended `warning`, whatever failOnError says. */
+  failOnWarning: boolean
   ifNoSensors: IfNoSensors
   upload: UploadMode
   artifactName: string
@@ -123,6 +125,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     retries: parse(Inputs.Retries, (v) => integer(Inputs.Retries, v, 0, MAX_RETRIES), 0),
     redact: parse(Inputs.Redact, redactList, []),
     failOnError: parse(Inputs.FailOnError, (v) => boolean(Inputs.FailOnError, v), true),
+    failOnWarning: parse(Inputs.FailOnWarning, (v) => boolean(Inputs.FailOnWarning, v), false),
     ifNoSensors: parse(
       Inputs.IfNoSensors,
       (v) => oneOf(Inputs.IfNoSensors, v, IfNoSensors),

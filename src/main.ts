@@ -15,7 +15,7 @@ import {
   UploadMode,
 } from './inputs.js'
 import { planAnnotations } from './report/annotations.js'
-import { plural } from './report/format.js'
+import { plural, warnedSensors } from './report/format.js'
 import { type Host, hostFor } from './report/host.js'
 import { nameFailures } from './report/log.js'
 import { outputValues } from './report/outputs.js'
@@ -33,12 +33,7 @@ import type { UploadedArtifact } from './upload/artifact.js'
 import { messageOf } from './util.js'
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED: readonly Inputs[] = [
-  Inputs.Previous,
-  Inputs.Shard,
-  Inputs.Retries,
-  Inputs.Redact,
-]
+const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Previous, Inputs.Shard, Inputs.Redact]
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const host = hostFor(env)
@@ -84,6 +79,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         `${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`,
       )
     }
+    const warned = warnedSensors(result)
+    if (warned.length > 0 && inputs.failOnWarning) {
+      failures.push(
+        `${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`,
+      )
+    }
   } catch (error) {
     failures.push(messageOf(error))
   } finally {
@@ -112,6 +113,7 @@ async function senseWith(
       timeoutMs: inputs.timeoutMs,
       maxBytes: inputs.maxBytes,
       concurrency: inputs.concurrency,
+      retries: inputs.retries,
       probes: inputs.probes,
       env,
       cancel,
@@ -199,6 +201,7 @@ function indexSettings(inputs: ActionInputs): Record<string, unknown> {
     timeout_s: inputs.timeoutMs / 1000,
     max_bytes: inputs.maxBytes,
     concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
+    retries: inputs.retries,
     probes: inputs.probes,
   }
 }

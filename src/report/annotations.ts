@@ -6,14 +6,17 @@
  * properties), so no sensor text can bend the command line.
  */
 import { isAbsolute, relative, sep } from 'node:path'
-import { isFailure, type SenseResult, type SenseWarning } from '../sense/types.js'
+import { isFailure, type SenseResult, type SenseWarning, WarningCode } from '../sense/types.js'
 import { toPosix } from '../util.js'
+import { warnedSensors } from './format.js'
 import { neutralise } from './log.js'
 
 export interface Annotation {
   title: string
   message: string
   file?: string
+  /** 1-based line in `file` (only with `file`). */
+  line?: number
 }
 
 export interface AnnotationPlan {
@@ -54,14 +57,29 @@ function listTruncated(items: string[], max: number): string {
  * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
  * are; the text is neutralised all the same, at the cost of one invisible character.
  */
-function withFile(a: Annotation, file: string | undefined): Annotation {
+function withFile(a: Annotation, file: string | undefined, line?: number): Annotation {
   const safe = { title: neutralise(a.title), message: neutralise(a.message) }
-  return file === undefined ? safe : { ...safe, file }
+  if (file === undefined) return safe
+  return line === undefined ? { ...safe, file } : { ...safe, file, line }
+}
+
+/**
+ * A warning per sensor that ended `warning`, with the plugin's output as its message. They
+ * lead the warnings, so the cap folds setup warnings before it folds a plugin's.
+ */
+function sensorWarnings(result: SenseResult): SenseWarning[] {
+  return warnedSensors(result).map((e) => ({
+    code: WarningCode.SensorWarning,
+    title: `${e.name}: warning`,
+    message: e.message !== '' ? e.message : 'status warning',
+    file: e.scriptPath,
+  }))
 }
 
 /**
  * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
- * engine's and those of later phases, in the order they should be shown.
+ * engine's and those of later phases, in the order they should be shown; a warning for each
+ * sensor that ended `warning` comes before them, inside the same cap.
  */
 export function planAnnotations(
   result: SenseResult,
@@ -99,12 +117,16 @@ export function planAnnotations(
   }
 
   const shown: Annotation[] = []
-  const all = warnings
+  const all = [...sensorWarnings(result), ...warnings]
   const namedWarnings: readonly SenseWarning[] =
     all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all
   for (const w of namedWarnings) {
     shown.push(
-      withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)),
+      withFile(
+        { title: w.title, message: w.message },
+        workspaceRelative(w.file, workspace),
+        w.line,
+      ),
     )
   }
   if (all.length > namedWarnings.length) {

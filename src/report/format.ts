@@ -2,19 +2,35 @@
  * Wording and units shared by every report (the markdown page, its plain-text twin, the log,
  * the failure message): one spelling of a verdict, a count, a duration, a size.
  */
-import { type Entry, isFailure, type SenseResult, sensorsOf } from '../sense/types.js'
+import { type Entry, isFailure, type SenseResult, Status, sensorsOf } from '../sense/types.js'
 
 /** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
 export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
-/** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
+/**
+ * `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`; warnings are neither ok nor
+ * failed, so they are counted apart: `11 of 12 sensors ok, 1 warning` / `2 of 12 sensors
+ * failed, 1 warning`.
+ */
 export function verdict(result: SenseResult): string {
   const sensors = sensorsOf(result.entries)
   const failed = sensors.filter((e) => isFailure(e.status)).length
+  const warned = warnedSensors(result).length
   const noun = sensors.length === 1 ? 'sensor' : 'sensors'
   if (sensors.length === 0) return 'no sensors'
-  if (failed === 0) return `${sensors.length} of ${sensors.length} ${noun} ok`
-  return `${failed} of ${sensors.length} ${noun} failed`
+  const also = warned > 0 ? `, ${plural(warned, 'warning', 'warnings')}` : ''
+  if (failed === 0) return `${sensors.length - warned} of ${sensors.length} ${noun} ok${also}`
+  return `${failed} of ${sensors.length} ${noun} failed${also}`
+}
+
+/** The sensors that ended `warning`, in name order. */
+export function warnedSensors(result: SenseResult): Entry[] {
+  return sensorsOf(result.entries).filter((e) => e.status === Status.Warning)
+}
+
+/** `3 attempts` for a sensor that was retried, empty when it ran once. */
+export function attemptsNote(e: Entry): string {
+  return e.attempts > 1 ? `${e.attempts} attempts` : ''
 }
 
 /** `340 ms`, `1.2 s`, `2 min 5 s`. */
@@ -63,12 +79,14 @@ export function flappingNote(e: Entry): string {
   return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : ''
 }
 
-/** Failed sensors first (what a reader came for), each group in name order. */
+/** Failed sensors first (what a reader came for), then warnings, each group in name order. */
 export function failedFirst(result: SenseResult): Entry[] {
   const sensors = sensorsOf(result.entries)
+  const warning = (e: Entry) => e.status === Status.Warning
   return [
     ...sensors.filter((e) => isFailure(e.status)),
-    ...sensors.filter((e) => !isFailure(e.status)),
+    ...sensors.filter(warning),
+    ...sensors.filter((e) => !isFailure(e.status) && !warning(e)),
   ]
 }
 

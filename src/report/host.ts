@@ -87,7 +87,8 @@ function terminalHost(): Host {
     annotate: (plan) => {
       // The errors are in the text summary already.
       const lines = plan.warnings.map(
-        (a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`,
+        (a) =>
+          `warning: ${a.title}${a.file ? ` (${a.file}${a.line ? `:${a.line}` : ''})` : ''}: ${a.message}\n`,
       )
       process.stdout.write(lines.join(''))
     },
@@ -103,8 +104,15 @@ function printOutputs(values: Record<Outputs, string>): void {
   process.stdout.write(lines.join(''))
 }
 
-function annotationProperties(a: { title: string; file?: string }): core.AnnotationProperties {
-  return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file }
+function annotationProperties(a: {
+  title: string
+  file?: string
+  line?: number
+}): core.AnnotationProperties {
+  if (a.file === undefined) return { title: a.title }
+  return a.line === undefined
+    ? { title: a.title, file: a.file }
+    : { title: a.title, file: a.file, startLine: a.line }
 }
 
 /**

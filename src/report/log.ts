@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
-import { type Entry, isFailure, type SenseResult, sensorsOf } from '../sense/types.js'
-import { formatDuration, plural, verdict } from './format.js'
+import { type Entry, isFailure, type SenseResult, Status, sensorsOf } from '../sense/types.js'
+import { formatDuration, plural, verdict, warnedSensors } from './format.js'
 
 /** Past this many failed sensors the log points at the `.err` files instead of printing more. */
 export const MAX_STDERR_IN_LOG = 50
@@ -64,16 +64,19 @@ export function logResult(result: SenseResult): void {
   )
   const width = Math.max(0, ...result.entries.map((e) => e.status.length))
   for (const e of result.entries) {
-    const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : ''
-    const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`
+    const explained = isFailure(e.status) || e.status === Status.Warning
+    const message = explained && e.message !== '' ? ` - ${e.message}` : ''
+    const attempts = e.attempts > 1 ? ` (${e.attempts} attempts)` : ''
+    const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${attempts}${message}`
     logLine(line)
   }
   core.endGroup()
 
   const failed = sensors.filter((e) => isFailure(e.status))
+  const named = [...failed, ...warnedSensors(result)]
   let line = verdict(result)
   line +=
-    failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`
+    named.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(named)}`
   if (result.cancelled) line += ' (run cancelled)'
   logLine(line)
 

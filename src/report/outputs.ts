@@ -12,12 +12,15 @@ export function outputValues(
 ): Record<Outputs, string> {
   const sensors = sensorsOf(result.entries)
   const failed = sensors.filter((e) => isFailure(e.status))
+  const warned = sensors.filter((e) => e.status === Status.Warning)
   return {
     [Outputs.Total]: String(sensors.length),
     [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
     [Outputs.Failed]: String(failed.length),
     [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
+    [Outputs.Warning]: String(warned.length),
     [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
+    [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
     [Outputs.WorldHash]: result.worldHash,
     // Change detection needs `previous`; without it SPEC leaves `changed` empty.
     [Outputs.Changed]: '',

@@ -15,6 +15,7 @@ import {
   sensorsOf,
 } from '../sense/types.js'
 import {
+  attemptsNote,
   bytesOf,
   failedFirst,
   flappingNote,
@@ -57,6 +58,7 @@ export interface SummaryExtras {
 const STATUS_MARK: Record<Status, string> = {
   [Status.Ok]: '✅',
   [Status.Fresh]: '✅',
+  [Status.Warning]: '⚠️',
   [Status.Failed]: '❌',
   [Status.Timeout]: '⏱️',
   [Status.Killed]: '💀',
@@ -78,7 +80,7 @@ const TABLE_HEAD =
   '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n'
 
 function tableRow(e: Entry): string {
-  const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ')
+  const message = [e.message, attemptsNote(e), flappingNote(e)].filter((s) => s !== '').join(' · ')
   const cells = [
     `${STATUS_MARK[e.status] ?? ''} ${escapeInline(e.status)}`,
     code(e.name),
@@ -105,7 +107,8 @@ function headSection(result: SenseResult, extras: SummaryExtras): string {
   const failed = sensors.filter((e) => isFailure(e.status)).length
   const fresh = sensors.filter((e) => e.status === Status.Fresh).length
   const probes = result.entries.length - sensors.length
-  const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 ? '⚠️' : '✅'
+  const warned = sensors.some((e) => e.status === Status.Warning)
+  const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅'
   const facts = [
     `world hash ${code(result.worldHash)}`,
     `${probes} ${probes === 1 ? 'probe' : 'probes'}`,

@@ -4,6 +4,7 @@
  */
 import { isFailure, probesOf, type SenseResult, Status } from '../sense/types.js'
 import {
+  attemptsNote,
   failedFirst,
   flappingNote,
   formatBytes,
@@ -43,7 +44,7 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
       formatDuration(e.durationMs),
       e.bytes === undefined ? '' : formatBytes(e.bytes),
       e.exitCode === undefined ? '' : String(e.exitCode),
-      [normaliseNewlines(e.message).replace(/\n/g, ' '), flappingNote(e)]
+      [normaliseNewlines(e.message).replace(/\n/g, ' '), attemptsNote(e), flappingNote(e)]
         .filter((s) => s !== '')
         .join(' · '),
     ])

@@ -54,6 +54,10 @@ export function snapshotBytes(
       })
     case Status.SpawnError:
       return serialize({ signal: { error: 'spawn-error' }, detail: { message } })
+    case Status.Warning:
+      throw new Error(
+        'snapshotBytes: status `warning` exists only for Nagios-format sensors; judgeNagios builds their snapshot',
+      )
     case Status.Fresh:
       throw new Error(
         'snapshotBytes: status `fresh` is not a process outcome; publish the previous snapshot as is',

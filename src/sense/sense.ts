@@ -11,10 +11,13 @@ import { setMaxListeners } from 'node:events'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { compareBytes, messageOf, toPosix } from '../util.js'
+import { type DirectivesResult, readDirectives } from './directives.js'
 import { discoverSensors } from './discover.js'
 import { sensorEnv } from './env.js'
+import { type Judged, judgeNagios } from './nagios-outcome.js'
 import { snapshotBytes, stderrTail } from './outcome.js'
 import { type ProbeName, runProbe } from './probes.js'
+import { withRetries } from './retry.js'
 import { runSensor } from './run-sensor.js'
 import { INDEX_FILE, probeSnapshotName, snapshotFile, stderrFile } from './names.js'
 import { prepareDirectory, publish, remove } from './snapshots.js'
@@ -41,6 +44,8 @@ export interface SenseOptions {
   maxBytes: number
   /** Sensors running at once; Infinity = all. */
   concurrency: number
+  /** Extra attempts for a sensor that ended in a failure status (retry.ts); default 0. */
+  retries?: number
   probes: ProbeName[]
   /** Base of the paths in messages (GITHUB_WORKSPACE); defaults to workingDirectory. */
   workspace?: string
@@ -60,6 +65,8 @@ interface Produced {
   snapshot?: { fileName: string; bytes: Buffer }
   /** A sensor's kept stderr, published as its `.err` file when non-empty. */
   stderr?: Buffer
+  /** What running it had to say (directive problems), in the order to show them. */
+  warnings?: SenseWarning[]
 }
 
 export async function sense(options: SenseOptions): Promise<SenseResult> {
@@ -119,6 +126,9 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
   )
 
+  // In script order, whatever order the sensors finished in.
+  for (const run of sensorRuns) warnings.push(...(run.warnings ?? []))
+
   const produced = [...sensorRuns, ...probeRuns].sort((a, b) =>
     compareBytes(a.entry.name, b.entry.name),
   )
@@ -148,17 +158,32 @@ async function senseScript(
   platform: NodeJS.Platform,
 ): Promise<Produced> {
   const content = await readFile(script.path).catch(() => undefined)
+  // Read once, here: every directive (format, interval) comes from this one result. A script
+  // that cannot be read has none; running it then reports why, as a spawn error.
+  const { directives, problems } = await readDirectives(script.path).catch(
+    (): DirectivesResult => ({ directives: { format: 'json' }, problems: [] }),
+  )
+  const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes }
   // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
-  const outcome: SensorOutcome = await runSensor({
-    script,
-    cwd: options.workingDirectory,
-    env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
-    timeoutMs: options.timeoutMs,
-    maxBytes: options.maxBytes,
+  const attempt = async (): Promise<Judged> => {
+    const outcome: SensorOutcome = await runSensor({
+      script,
+      cwd: options.workingDirectory,
+      env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      cancel: options.cancel,
+      platform,
+    })
+    return directives.format === 'nagios'
+      ? judgeNagios(outcome, ctx)
+      : { outcome, bytes: snapshotBytes(outcome, ctx) }
+  }
+  const { last, attempts } = await withRetries(attempt, (j) => j.outcome.status, {
+    retries: options.retries ?? 0,
     cancel: options.cancel,
-    platform,
   })
-  const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes })
+  const { outcome, bytes } = last
   const fileName = snapshotFile(script.snapshotName)
   const entry: Entry = {
     name: script.snapshotName,
@@ -172,11 +197,29 @@ async function senseScript(
     sensedAt: outcome.startedAt.toISOString(),
     signalSha256: bytes ? signalSha256(bytes) : '',
     streak: 0,
+    attempts,
     scriptPath: script.path,
     message: outcome.message,
     stderrTail: stderrTail(outcome.stderr),
   }
-  return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr }
+  const warnings = directiveWarnings(script, problems, options)
+  return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings }
+}
+
+/** A warning per directive line that was not applied, naming the file and the line. */
+function directiveWarnings(
+  script: SensorScript,
+  problems: DirectivesResult['problems'],
+  options: SenseOptions,
+): SenseWarning[] {
+  const rel = toPosix(path.relative(options.workspace ?? options.workingDirectory, script.path))
+  return problems.map((p) => ({
+    code: WarningCode.Directive,
+    title: `${script.snapshotName}: directive ignored`,
+    message: `${rel}:${p.line}: ${p.message} The line: ${p.text}`,
+    file: script.path,
+    line: p.line,
+  }))
 }
 
 async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produced> {
@@ -197,6 +240,7 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
       sensedAt,
       signalSha256: signalSha256(bytes),
       streak: 0,
+      attempts: 1,
       message: '',
       stderrTail: '',
       probeSignal: snapshot.signal,
@@ -244,6 +288,7 @@ function renderIndex(result: Omit<SenseResult, 'writtenFiles'>, options: SenseOp
       sensed_at: e.sensedAt,
       signal_sha256: e.signalSha256,
       streak: e.streak,
+      attempts: e.attempts,
     })),
   }
   // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.

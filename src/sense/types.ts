@@ -9,6 +9,8 @@ export enum Status {
   Ok = 'ok',
   /** Reused from `previous` under a declared `# looop:interval`; the sensor did not run. */
   Fresh = 'fresh',
+  /** A Nagios-format sensor exited 1: not a failure, reported apart (`fail-on-warning`). */
+  Warning = 'warning',
   /** Non-zero exit. */
   Failed = 'failed',
   /** The deadline passed; the group got TERM, then KILL. Exit code 124, as coreutils' timeout. */
@@ -25,9 +27,9 @@ export enum Status {
   Cancelled = 'cancelled',
 }
 
-/** Every status but these two is a failure. */
+/** Every status but these three is a failure. */
 export function isFailure(status: Status): boolean {
-  return status !== Status.Ok && status !== Status.Fresh
+  return status !== Status.Ok && status !== Status.Fresh && status !== Status.Warning
 }
 
 /**
@@ -114,6 +116,8 @@ export interface Entry {
   signalSha256: string
   /** How many consecutive runs this snapshot's signal has changed (0 without `previous`). */
   streak: number
+  /** Process runs made for this beat: 1 without retries; the last one decided the entry. */
+  attempts: number
 
   /** Absolute script path (sensors only): reports make it relative to the workspace. */
   scriptPath?: string
@@ -136,6 +140,10 @@ export enum WarningCode {
   UploadSkipped = 'upload-skipped',
   /** The job summary could not be written. */
   SummaryNotWritten = 'summary-not-written',
+  /** A `# looop:` directive line that was not applied (unknown key, bad value, …). */
+  Directive = 'directive',
+  /** A sensor ended `warning` (a Nagios plugin's exit 1). */
+  SensorWarning = 'sensor-warning',
 }
 
 /** A warning the engine hands to the reports instead of printing it itself. */
@@ -145,6 +153,8 @@ export interface SenseWarning {
   message: string
   /** Absolute path of the file it concerns, if any. */
   file?: string
+  /** 1-based line in `file` it concerns, if any. */
+  line?: number
 }
 
 /**
