@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(12773);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4288);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 12773:
+/***/ 4288:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28412,6 +28412,7 @@ var Inputs;
     Inputs["Retries"] = "retries";
     Inputs["Redact"] = "redact";
     Inputs["FailOnError"] = "fail-on-error";
+    Inputs["FailOnWarning"] = "fail-on-warning";
     Inputs["IfNoSensors"] = "if-no-sensors";
     Inputs["Upload"] = "upload";
     Inputs["ArtifactName"] = "artifact-name";
@@ -28436,6 +28437,7 @@ const DEFAULTS = {
     [Inputs.Retries]: '0',
     [Inputs.Redact]: '',
     [Inputs.FailOnError]: 'true',
+    [Inputs.FailOnWarning]: 'false',
     [Inputs.IfNoSensors]: 'warn',
     [Inputs.Upload]: 'auto',
     [Inputs.ArtifactName]: 'snapshots',
@@ -28449,7 +28451,9 @@ var Outputs;
     Outputs["Ok"] = "ok";
     Outputs["Failed"] = "failed";
     Outputs["Fresh"] = "fresh";
+    Outputs["Warning"] = "warning";
     Outputs["FailedSensors"] = "failed-sensors";
+    Outputs["WarningSensors"] = "warning-sensors";
     Outputs["WorldHash"] = "world-hash";
     Outputs["Changed"] = "changed";
     Outputs["ChangedSensors"] = "changed-sensors";
@@ -28753,6 +28757,8 @@ var Status;
     Status["Ok"] = "ok";
     /** Reused from `previous` under a declared `# looop:interval`; the sensor did not run. */
     Status["Fresh"] = "fresh";
+    /** A Nagios-format sensor exited 1: not a failure, reported apart (`fail-on-warning`). */
+    Status["Warning"] = "warning";
     /** Non-zero exit. */
     Status["Failed"] = "failed";
     /** The deadline passed; the group got TERM, then KILL. Exit code 124, as coreutils' timeout. */
@@ -28768,9 +28774,9 @@ var Status;
     /** Still running when the run was cancelled: listed in index.json, no snapshot. */
     Status["Cancelled"] = "cancelled";
 })(Status || (Status = {}));
-/** Every status but these two is a failure. */
+/** Every status but these three is a failure. */
 function isFailure(status) {
-    return status !== Status.Ok && status !== Status.Fresh;
+    return status !== Status.Ok && status !== Status.Fresh && status !== Status.Warning;
 }
 /**
  * The user/system split, and the only place it lives: a `Sensor` is a user script, run as a
@@ -28810,6 +28816,10 @@ var WarningCode;
     WarningCode["UploadSkipped"] = "upload-skipped";
     /** The job summary could not be written. */
     WarningCode["SummaryNotWritten"] = "summary-not-written";
+    /** A `# looop:` directive line that was not applied (unknown key, bad value, …). */
+    WarningCode["Directive"] = "directive";
+    /** A sensor ended `warning` (a Nagios plugin's exit 1). */
+    WarningCode["SensorWarning"] = "sensor-warning";
 })(WarningCode || (WarningCode = {}));
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -28889,6 +28899,7 @@ function getInputs(env = process.env) {
         retries: parse(Inputs.Retries, (v) => integer(Inputs.Retries, v, 0, MAX_RETRIES), 0),
         redact: parse(Inputs.Redact, redactList, []),
         failOnError: parse(Inputs.FailOnError, (v) => inputs_boolean(Inputs.FailOnError, v), true),
+        failOnWarning: parse(Inputs.FailOnWarning, (v) => inputs_boolean(Inputs.FailOnWarning, v), false),
         ifNoSensors: parse(Inputs.IfNoSensors, (v) => oneOf(Inputs.IfNoSensors, v, IfNoSensors), IfNoSensors.Warn),
         upload: parse(Inputs.Upload, (v) => oneOf(Inputs.Upload, v, UploadMode), UploadMode.Never),
         artifactName: parse(Inputs.ArtifactName, artifactName, ''),
@@ -29070,10 +29081,6 @@ function nearestExisting(p) {
     return current;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/format.ts
 /**
  * Wording and units shared by every report (the markdown page, its plain-text twin, the log,
@@ -29082,16 +29089,30 @@ var lib_core = __nccwpck_require__(77094);
 
 /** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-/** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
+/**
+ * `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`; warnings are neither ok nor
+ * failed, so they are counted apart: `11 of 12 sensors ok, 1 warning` / `2 of 12 sensors
+ * failed, 1 warning`.
+ */
 function verdict(result) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status)).length;
+    const warned = warnedSensors(result).length;
     const noun = sensors.length === 1 ? 'sensor' : 'sensors';
     if (sensors.length === 0)
         return 'no sensors';
+    const also = warned > 0 ? `, ${plural(warned, 'warning', 'warnings')}` : '';
     if (failed === 0)
-        return `${sensors.length} of ${sensors.length} ${noun} ok`;
-    return `${failed} of ${sensors.length} ${noun} failed`;
+        return `${sensors.length - warned} of ${sensors.length} ${noun} ok${also}`;
+    return `${failed} of ${sensors.length} ${noun} failed${also}`;
+}
+/** The sensors that ended `warning`, in name order. */
+function warnedSensors(result) {
+    return sensorsOf(result.entries).filter((e) => e.status === Status.Warning);
+}
+/** `3 attempts` for a sensor that was retried, empty when it ran once. */
+function attemptsNote(e) {
+    return e.attempts > 1 ? `${e.attempts} attempts` : '';
 }
 /** `340 ms`, `1.2 s`, `2 min 5 s`. */
 function formatDuration(ms) {
@@ -29141,12 +29162,14 @@ function normaliseNewlines(s) {
 function flappingNote(e) {
     return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : '';
 }
-/** Failed sensors first (what a reader came for), each group in name order. */
+/** Failed sensors first (what a reader came for), then warnings, each group in name order. */
 function failedFirst(result) {
     const sensors = sensorsOf(result.entries);
+    const warning = (e) => e.status === Status.Warning;
     return [
         ...sensors.filter((e) => isFailure(e.status)),
-        ...sensors.filter((e) => !isFailure(e.status)),
+        ...sensors.filter(warning),
+        ...sensors.filter((e) => !isFailure(e.status) && !warning(e)),
     ];
 }
 /** A probe's signal is shown up to this many characters. */
@@ -29158,6 +29181,10 @@ function probeSignalText(p) {
         : (JSON.stringify(p.probeSignal) ?? String(p.probeSignal));
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/log.ts
 /**
  * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
@@ -29219,15 +29246,18 @@ function logResult(result) {
     lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
     const width = Math.max(0, ...result.entries.map((e) => e.status.length));
     for (const e of result.entries) {
-        const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
-        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
+        const explained = isFailure(e.status) || e.status === Status.Warning;
+        const message = explained && e.message !== '' ? ` - ${e.message}` : '';
+        const attempts = e.attempts > 1 ? ` (${e.attempts} attempts)` : '';
+        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${attempts}${message}`;
         logLine(line);
     }
     lib_core/* endGroup */.N4();
     const failed = sensors.filter((e) => isFailure(e.status));
+    const named = [...failed, ...warnedSensors(result)];
     let line = verdict(result);
     line +=
-        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
+        named.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(named)}`;
     if (result.cancelled)
         line += ' (run cancelled)';
     logLine(line);
@@ -29251,6 +29281,7 @@ function logResult(result) {
  * plan; the host emits it through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
  * properties), so no sensor text can bend the command line.
  */
+
 
 
 
@@ -29288,13 +29319,28 @@ function listTruncated(items, max) {
  * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
  * are; the text is neutralised all the same, at the cost of one invisible character.
  */
-function withFile(a, file) {
+function withFile(a, file, line) {
     const safe = { title: neutralise(a.title), message: neutralise(a.message) };
-    return file === undefined ? safe : { ...safe, file };
+    if (file === undefined)
+        return safe;
+    return line === undefined ? { ...safe, file } : { ...safe, file, line };
+}
+/**
+ * A warning per sensor that ended `warning`, with the plugin's output as its message. They
+ * lead the warnings, so the cap folds setup warnings before it folds a plugin's.
+ */
+function sensorWarnings(result) {
+    return warnedSensors(result).map((e) => ({
+        code: WarningCode.SensorWarning,
+        title: `${e.name}: warning`,
+        message: e.message !== '' ? e.message : 'status warning',
+        file: e.scriptPath,
+    }));
 }
 /**
  * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
- * engine's and those of later phases, in the order they should be shown.
+ * engine's and those of later phases, in the order they should be shown; a warning for each
+ * sensor that ended `warning` comes before them, inside the same cap.
  */
 function planAnnotations(result, warnings, workspace) {
     const failed = result.entries.filter((e) => isFailure(e.status));
@@ -29313,10 +29359,10 @@ function planAnnotations(result, warnings, workspace) {
         }, undefined));
     }
     const shown = [];
-    const all = warnings;
+    const all = [...sensorWarnings(result), ...warnings];
     const namedWarnings = all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all;
     for (const w of namedWarnings) {
-        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)));
+        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace), w.line));
     }
     if (all.length > namedWarnings.length) {
         const rest = all.slice(namedWarnings.length);
@@ -29399,6 +29445,7 @@ const MAX_TABLE_ROWS = 1000;
 const STATUS_MARK = {
     [Status.Ok]: '✅',
     [Status.Fresh]: '✅',
+    [Status.Warning]: '⚠️',
     [Status.Failed]: '❌',
     [Status.Timeout]: '⏱️',
     [Status.Killed]: '💀',
@@ -29416,7 +29463,7 @@ const MAX_CHANGES_SHOWN = 50;
 const NOTES_RESERVE = 2048;
 const TABLE_HEAD = '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n';
 function tableRow(e) {
-    const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ');
+    const message = [e.message, attemptsNote(e), flappingNote(e)].filter((s) => s !== '').join(' · ');
     const cells = [
         `${STATUS_MARK[e.status] ?? ''} ${escapeInline(e.status)}`,
         code(e.name),
@@ -29439,7 +29486,8 @@ function headSection(result, extras) {
     const failed = sensors.filter((e) => isFailure(e.status)).length;
     const fresh = sensors.filter((e) => e.status === Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
-    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 ? '⚠️' : '✅';
+    const warned = sensors.some((e) => e.status === Status.Warning);
+    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅';
     const facts = [
         `world hash ${code(result.worldHash)}`,
         `${probes} ${probes === 1 ? 'probe' : 'probes'}`,
@@ -29623,7 +29671,7 @@ function buildTextSummary(result, extras = {}) {
             formatDuration(e.durationMs),
             e.bytes === undefined ? '' : formatBytes(e.bytes),
             e.exitCode === undefined ? '' : String(e.exitCode),
-            [normaliseNewlines(e.message).replace(/\n/g, ' '), flappingNote(e)]
+            [normaliseNewlines(e.message).replace(/\n/g, ' '), attemptsNote(e), flappingNote(e)]
                 .filter((s) => s !== '')
                 .join(' · '),
         ]);
@@ -29743,7 +29791,7 @@ function terminalHost() {
         },
         annotate: (plan) => {
             // The errors are in the text summary already.
-            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
+            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file}${a.line ? `:${a.line}` : ''})` : ''}: ${a.message}\n`);
             process.stdout.write(lines.join(''));
         },
         fail: (message) => {
@@ -29757,7 +29805,11 @@ function printOutputs(values) {
     process.stdout.write(lines.join(''));
 }
 function annotationProperties(a) {
-    return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
+    if (a.file === undefined)
+        return { title: a.title };
+    return a.line === undefined
+        ? { title: a.title, file: a.file }
+        : { title: a.title, file: a.file, startLine: a.line };
 }
 /**
  * Appends the summary page to the step's summary file. The budget is SUMMARY_LIMIT less what
@@ -29808,12 +29860,15 @@ function hideDebugLines() {
 function outputValues(result, artifact) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status));
+    const warned = sensors.filter((e) => e.status === Status.Warning);
     return {
         [Outputs.Total]: String(sensors.length),
         [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
         [Outputs.Failed]: String(failed.length),
         [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
+        [Outputs.Warning]: String(warned.length),
         [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
+        [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
         [Outputs.WorldHash]: result.worldHash,
         // Change detection needs `previous`; without it SPEC leaves `changed` empty.
         [Outputs.Changed]: '',
@@ -33852,6 +33907,216 @@ const MAX_FILE_NAME = 255;
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(78474);
+;// CONCATENATED MODULE: ./src/sense/directives.ts
+/**
+ * Sensor directives: `# looop:<key>=<value>` comment lines among a script's first 20 lines.
+ * This is the one reader of directives; everything that honours one (`interval`, `format`)
+ * gets it from here.
+ *
+ * The grammar, decided strictly so that one script means one thing everywhere:
+ * - Only the first DIRECTIVE_MAX_LINES (20) lines count, numbered from 1; a shebang is line 1
+ *   like any other. A directive further down is not read and not reported. Lines end at `\n`;
+ *   a `\r` before it (CRLF) is dropped. A UTF-8 byte order mark before line 1 is ignored.
+ * - A directive line is, whole: optional spaces or tabs, `#`, optional spaces or tabs,
+ *   `looop:`, the key, `=`, the value. Spaces or tabs may surround the key, the `=` and the
+ *   value (`# looop: interval = 60` is `interval` = `60`). Code before the `#`
+ *   (`echo # looop:…`) makes it no directive.
+ * - `looop:` is written in lower case. Another case (`# Looop:…`) is recognised so that it is
+ *   reported rather than silently ignored, and it is not applied.
+ * - The value is everything after the `=` up to the end of the line, trimmed: text after it
+ *   (`60 # hourly`, `60 seconds`) makes a bad value, never a silently shortened one.
+ * - Keys are lower case and case-sensitive. Known keys:
+ *   - `interval`: seconds, a positive number; decimals are allowed (`0.5`, `.5`, `90.`), as in
+ *     the `timeout` input. No sign, exponent or unit: `5m` is a bad value whose message gives
+ *     the seconds to write instead (`300`).
+ *   - `format`: `nagios` (the output follows the Nagios plugin API) or `json`, the default,
+ *     which may be written explicitly.
+ * - Each key appears once: the first line with a key decides (it applies when its value is
+ *   good); any later line with that key is a duplicate, reported and ignored.
+ * - A file whose head holds a NUL byte is binary (a compiled sensor): it has no directives and
+ *   no problems, so bytes that happen to spell `# looop:` are never read as one.
+ *
+ * Problems (unknown key, bad value, duplicate, malformed line, upper-case prefix) never stop a
+ * sensor: they are returned as data, each with its line number and the line's text, and the
+ * caller reports them naming the file. Nothing here throws for any content.
+ *
+ * Only the head of a script is ever needed: `readScriptHead` reads at most
+ * DIRECTIVE_HEAD_BYTES (64 KiB) of complete lines, so a huge script is never loaded; a
+ * directive that lies beyond them (after a first line longer than 64 KiB) is not read.
+ */
+
+/** Directives are read from this many first lines of a script. */
+const DIRECTIVE_MAX_LINES = 20;
+/** `readScriptHead` reads at most this many bytes of a script. */
+const DIRECTIVE_HEAD_BYTES = 64 * 1024;
+/** A problem's `text`, and a value its message quotes, are cut to this many characters. */
+const PROBLEM_TEXT_MAX_CHARS = 200;
+const KNOWN_KEYS = ['interval', 'format'];
+const FORMATS = ['json', 'nagios'];
+/** `#`, then `looop:` in any case: the candidates. Anything else is an ordinary line. */
+const CANDIDATE = /^[ \t]*#[ \t]*(looop:)(.*)$/is;
+/** Seconds: digits with an optional fraction, as the `timeout` input accepts them. */
+const SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
+/** A duration with a unit, to turn into seconds in the message that refuses it. */
+const WITH_UNIT = /^(\d+(?:\.\d*)?|\.\d+)[ \t]*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$/i;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
+/**
+ * The directives among the first 20 lines of `content` (a whole script or its head from
+ * `readScriptHead`). Only those lines are decoded, so a large buffer costs no more than its
+ * head. Never throws.
+ */
+function parseDirectives(content) {
+    const directives = { format: 'json' };
+    const problems = [];
+    const lines = headLines(content);
+    if (lines === undefined)
+        return { directives, problems };
+    const seen = new Map();
+    lines.forEach((text, index) => {
+        const line = index + 1;
+        const candidate = CANDIDATE.exec(text);
+        if (candidate === null)
+            return;
+        const problem = (message) => problems.push({ line, text: cut(text), message });
+        const [, prefix, rest] = candidate;
+        if (prefix !== 'looop:') {
+            problem(`\`${prefix}\` is not a directive: write \`looop:\` in lower case to apply it.`);
+            return;
+        }
+        const equals = rest.indexOf('=');
+        if (equals < 0) {
+            problem('A directive is `# looop:<key>=<value>`, and this line has no `=`. ' +
+                `Known keys: ${KNOWN_KEYS.join(', ')} (e.g. \`# looop:interval=3600\`).`);
+            return;
+        }
+        const key = trimBlanks(rest.slice(0, equals));
+        const value = trimBlanks(rest.slice(equals + 1));
+        if (!isKnownKey(key)) {
+            const hint = isKnownKey(key.toLowerCase())
+                ? ` Keys are lower case: write \`${key.toLowerCase()}\`.`
+                : '';
+            problem(`Unknown directive key ${show(key)}; known keys: ${KNOWN_KEYS.join(', ')}.${hint} ` +
+                'The line is ignored.');
+            return;
+        }
+        const first = seen.get(key);
+        if (first !== undefined) {
+            problem(`\`${key}\` is already declared on line ${first}, which decides; remove this line.`);
+            return;
+        }
+        seen.set(key, line);
+        if (key === 'interval') {
+            const seconds = Number(value);
+            if (SECONDS.test(value) && seconds > 0 && Number.isFinite(seconds)) {
+                directives.intervalS = seconds;
+            }
+            else {
+                problem(`\`interval\` is ${show(value)}. ${intervalAdvice(value)}`);
+            }
+        }
+        else if (FORMATS.includes(value)) {
+            directives.format = value;
+        }
+        else {
+            problem(`\`format\` is ${show(value)}. Accepted: \`nagios\` (a Nagios plugin's output), or ` +
+                '`json`, the default.');
+        }
+    });
+    return { directives, problems };
+}
+/**
+ * The first bytes of the script at `path`: at most DIRECTIVE_HEAD_BYTES, cut after the last
+ * line break when the file is longer, so the last line parsed is never half of one (a cut
+ * `interval=3600` must not read as `interval=36`). A file with no line break in its first
+ * 64 KiB gives an empty buffer. Rejects with the file system's error (ENOENT, EACCES, EISDIR):
+ * the caller decides what an unreadable script means.
+ */
+async function readScriptHead(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        // One byte over the limit tells a file of exactly 64 KiB from a longer one.
+        const buffer = Buffer.alloc(DIRECTIVE_HEAD_BYTES + 1);
+        let filled = 0;
+        while (filled < buffer.length) {
+            const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        if (filled <= DIRECTIVE_HEAD_BYTES)
+            return buffer.subarray(0, filled);
+        const lastBreak = buffer.lastIndexOf(0x0a, DIRECTIVE_HEAD_BYTES - 1);
+        return buffer.subarray(0, lastBreak + 1);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** `parseDirectives(await readScriptHead(path))`: the directives of a script on disk. */
+async function readDirectives(path) {
+    return parseDirectives(await readScriptHead(path));
+}
+/**
+ * The first DIRECTIVE_MAX_LINES lines, without line breaks or a trailing `\r`; `undefined`
+ * for binary content (a NUL byte among them).
+ */
+function headLines(content) {
+    let end = 0;
+    for (let n = 0; n < DIRECTIVE_MAX_LINES; n++) {
+        const brk = content.indexOf('\n', end);
+        if (brk < 0) {
+            end = content.length;
+            break;
+        }
+        end = brk + 1;
+    }
+    const head = typeof content === 'string' ? content.slice(0, end) : content.subarray(0, end);
+    if (head.indexOf('\0') >= 0)
+        return undefined;
+    const text = (typeof head === 'string' ? head : head.toString('utf8')).replace(/^\uFEFF/, '');
+    const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    // A head that ends with a line break has an empty last piece, which is no line.
+    if (text.endsWith('\n'))
+        lines.pop();
+    return lines.slice(0, DIRECTIVE_MAX_LINES);
+}
+function isKnownKey(key) {
+    return KNOWN_KEYS.includes(key);
+}
+function intervalAdvice(value) {
+    const accepted = 'Accepted: a positive number of seconds, decimals allowed, alone after the `=` ' +
+        '(e.g. `# looop:interval=3600` for hourly).';
+    const withUnit = WITH_UNIT.exec(value);
+    if (withUnit !== null) {
+        // Rounded to the millisecond, so `0.1m` advises `6`, not `6.000000000000001`.
+        const seconds = Math.round(Number(withUnit[1]) * UNIT_SECONDS[withUnit[2][0].toLowerCase()] * 1000) / 1000;
+        if (seconds > 0)
+            return `${accepted} The value is in seconds without a unit: write \`${seconds}\`.`;
+    }
+    return accepted;
+}
+/**
+ * Without the spaces and tabs at both ends; only those, as the grammar says (`trim()` would
+ * also eat a `\r` or a no-break space, which then could not be reported). A loop, not a
+ * regular expression, so a long run of blanks costs linear time.
+ */
+function trimBlanks(text) {
+    let start = 0;
+    let end = text.length;
+    while (start < end && (text[start] === ' ' || text[start] === '\t'))
+        start++;
+    while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t'))
+        end--;
+    return text.slice(start, end);
+}
+/** A key or value quoted for a message, cut like a problem's text. */
+function show(value) {
+    return JSON.stringify(cut(value));
+}
+function cut(text) {
+    return text.length <= PROBLEM_TEXT_MAX_CHARS ? text : `${text.slice(0, PROBLEM_TEXT_MAX_CHARS)}…`;
+}
+
 ;// CONCATENATED MODULE: ./src/sense/env.ts
 /**
  * The environment a sensor sees: the step's own, minus what would let it change the job or
@@ -33890,6 +34155,206 @@ function sensorEnv(base, ctx) {
     if (ctx.previousSnapshot)
         env.PREVIOUS_SNAPSHOT = ctx.previousSnapshot;
     return env;
+}
+
+;// CONCATENATED MODULE: ./src/sense/nagios.ts
+/**
+ * The Nagios plugin API (`# looop:format=nagios`): a plugin's stdout and exit code → the
+ * snapshot `{signal:{state}, detail:{output, long_output, perfdata, exit_code}}`.
+ *
+ * Output (SPEC "Nagios plugins", after the Nagios Core plugin API):
+ * - stdout is decoded as UTF-8, invalid bytes replaced by U+FFFD. Lines end at `\n`; the
+ *   `\r` of a CRLF is whitespace like any other at a line's end.
+ * - Line 1 is `TEXT` or `TEXT|PERFDATA`, split at its first `|`. `output` is TEXT, trimmed;
+ *   `""` when stdout is empty.
+ * - Further lines are long output, up to the first of them holding a `|`: that line's text
+ *   before its `|` is still long output, and everything after that `|`, to the end of stdout
+ *   and across lines, is perfdata. `long_output` is those lines joined by `\n`, each without
+ *   trailing whitespace (indentation stays), blank lines at both ends dropped; null when
+ *   nothing is left.
+ *
+ * Perfdata: items separated by whitespace (line breaks included), each
+ * `'label'=value[UOM];[warn];[crit];[min];[max]`. Decisions where the guidelines are silent
+ * or plugins stray from them; the aim is to keep every figure a plugin meant, and never to
+ * invent one:
+ * - A label is quoted with `'` when it holds spaces, `=` or `'`; `''` inside quotes is one
+ *   quote. A quote left open at the end of its line is taken literally: the item is read as
+ *   unquoted. A quoted label must be followed by `=`, else the item is dropped.
+ * - An item without `=`, or with an empty label (`=5`, `''=5`), is dropped: nothing could
+ *   name its figure. A `|` outside quotes in perfdata separates items like a space (plugins
+ *   that print `a=1 | b=2`).
+ * - An item with a label and `=` is always kept. Its value is a number or null: null for `U`
+ *   (undetermined, as the guidelines define), and also for an empty, `-`, or unreadable value
+ *   (`temp=hot`), so the label stays visible and no wrong number is reported.
+ * - Numbers: an optional sign, digits with `.` or `,` as the decimal separator (`0,5` = 0.5,
+ *   as printed under a comma locale; a second separator, `1,234,567`, makes it unreadable),
+ *   and an optional exponent (`1e3`). Out of double range (`1e999`) or not finite → null.
+ *   `-0` is 0.
+ * - `uom` is the text after the value's number, as written (`s`, `MB`, `%`, `MiB`, `c`), or
+ *   `""`; it must not start with a digit, sign or separator, else the value is unreadable
+ *   (null) and `uom` is `""`, as for `U`.
+ * - `warn` and `crit` are the range strings exactly as written (`10`, `10:`, `~:10`, `@5:10`,
+ *   `0,5`), unchecked, or null when empty or absent.
+ * - `min` and `max` are numbers read as the value is, a trailing unit allowed and ignored
+ *   (`0%`); null when empty, absent, `U` or unreadable. Fields after `max` are ignored.
+ * - Duplicate labels are all kept, in order.
+ *
+ * Exit codes: 0 ok, 1 warning, 2 critical, 3 and any other (negative, over 3) unknown.
+ * Only the state is signal; output and figures are detail, so moving figures never change
+ * the world hash. Nothing here throws, whatever the bytes.
+ */
+/** 0 ok, 1 warning, 2 critical, anything else (3 included) unknown. */
+function nagiosState(exitCode) {
+    switch (exitCode) {
+        case 0:
+            return 'ok';
+        case 1:
+            return 'warning';
+        case 2:
+            return 'critical';
+        default:
+            return 'unknown';
+    }
+}
+/** The snapshot for a plugin that exited with `exitCode` after printing `stdout`. */
+function nagiosSnapshot(stdout, exitCode) {
+    const { output, long_output, perfdata } = parsePluginOutput(stdout);
+    return {
+        signal: { state: nagiosState(exitCode) },
+        detail: { output, long_output, perfdata, exit_code: exitCode },
+    };
+}
+/** Splits a plugin's stdout into output, long output and perfdata (see the module header). */
+function parsePluginOutput(stdout) {
+    const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
+    const firstBreak = text.indexOf('\n');
+    const firstLine = firstBreak < 0 ? text : text.slice(0, firstBreak);
+    const rest = firstBreak < 0 ? '' : text.slice(firstBreak + 1);
+    const firstBar = firstLine.indexOf('|');
+    const output = (firstBar < 0 ? firstLine : firstLine.slice(0, firstBar)).trim();
+    let perfText = firstBar < 0 ? '' : firstLine.slice(firstBar + 1);
+    // The first `|` after line 1 ends the long output, wherever it is on its line.
+    const restBar = rest.indexOf('|');
+    const longText = restBar < 0 ? rest : rest.slice(0, restBar);
+    if (restBar >= 0)
+        perfText += `\n${rest.slice(restBar + 1)}`;
+    return { output, long_output: longOutput(longText), perfdata: parsePerfdata(perfText) };
+}
+/** The items of a perfdata text (see the module header for what is kept). Never throws. */
+function parsePerfdata(text) {
+    const items = [];
+    let i = 0;
+    while (i < text.length) {
+        if (isSeparator(text[i])) {
+            i++;
+            continue;
+        }
+        let label;
+        const quoted = text[i] === "'" ? readQuoted(text, i) : undefined;
+        if (quoted !== undefined) {
+            i = quoted.end;
+            if (text[i] !== '=') {
+                i = skipItem(text, i);
+                continue;
+            }
+            label = quoted.label;
+        }
+        else {
+            const unquoted = readUnquotedLabel(text, i);
+            i = unquoted.end;
+            // Stopped by a separator or the end: a word without `=`, dropped.
+            if (text[i] !== '=')
+                continue;
+            label = unquoted.label;
+        }
+        // text[i] is the `=`; the data runs to the next separator.
+        const dataEnd = skipItem(text, i + 1);
+        const data = text.slice(i + 1, dataEnd);
+        i = dataEnd;
+        if (label !== '')
+            items.push(perfdatum(label, data));
+    }
+    return items;
+}
+/** Whitespace (line breaks included) and `|` end a perfdata item outside quotes. */
+function isSeparator(c) {
+    return (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f' || c === '|');
+}
+/** The index of the first separator at or after `i` (or the end). */
+function skipItem(text, i) {
+    while (i < text.length && !isSeparator(text[i]))
+        i++;
+    return i;
+}
+/**
+ * The label quoted at `start` (a `'`) and the index just after its closing quote, or
+ * undefined when no closing quote comes before the end of the line.
+ */
+function readQuoted(text, start) {
+    let label = '';
+    let i = start + 1;
+    while (i < text.length && text[i] !== '\n') {
+        if (text[i] === "'") {
+            if (text[i + 1] === "'") {
+                label += "'";
+                i += 2;
+                continue;
+            }
+            return { label, end: i + 1 };
+        }
+        label += text[i];
+        i++;
+    }
+    return undefined;
+}
+/** An unquoted label: up to the first `=` or separator; `end` is the index of what stopped it. */
+function readUnquotedLabel(text, start) {
+    let i = start;
+    while (i < text.length && text[i] !== '=' && !isSeparator(text[i]))
+        i++;
+    return { label: text.slice(start, i), end: i };
+}
+/** `value[UOM];[warn];[crit];[min];[max]` → the item. */
+function perfdatum(label, data) {
+    const [valueField = '', warn = '', crit = '', min = '', max = ''] = data.split(';');
+    const { value, uom } = readValue(valueField);
+    return {
+        label,
+        value,
+        uom,
+        warn: warn === '' ? null : warn,
+        crit: crit === '' ? null : crit,
+        min: readValue(min).value,
+        max: readValue(max).value,
+    };
+}
+/** Sign, digits with `.` or `,` decimals, exponent: the number at the start of a field. */
+const NUMBER = /^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?/;
+/** What a unit must not start with: it would mean a malformed number (`1.2.3`, `1-2`). */
+const NOT_A_UNIT_START = /^[-+.,0-9]/;
+/** A value field → its number (or null) and its unit (or ""). */
+function readValue(field) {
+    const match = NUMBER.exec(field);
+    if (match === null)
+        return { value: null, uom: '' };
+    const uom = field.slice(match[0].length);
+    if (NOT_A_UNIT_START.test(uom))
+        return { value: null, uom: '' };
+    const n = Number(match[0].replace(',', '.'));
+    if (!Number.isFinite(n))
+        return { value: null, uom };
+    return { value: n === 0 ? 0 : n, uom };
+}
+/** The long output text → lines without trailing whitespace, blank ends dropped; or null. */
+function longOutput(text) {
+    const lines = text.split('\n').map((line) => line.trimEnd());
+    let start = 0;
+    let end = lines.length;
+    while (start < end && lines[start] === '')
+        start++;
+    while (end > start && lines[end - 1] === '')
+        end--;
+    return start === end ? null : lines.slice(start, end).join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/sense/outcome.ts
@@ -33943,6 +34408,8 @@ function snapshotBytes(outcome, ctx) {
             });
         case Status.SpawnError:
             return serialize({ signal: { error: 'spawn-error' }, detail: { message } });
+        case Status.Warning:
+            throw new Error('snapshotBytes: status `warning` exists only for Nagios-format sensors; judgeNagios builds their snapshot');
         case Status.Fresh:
             throw new Error('snapshotBytes: status `fresh` is not a process outcome; publish the previous snapshot as is');
     }
@@ -33968,6 +34435,107 @@ function excerpt(stdout) {
 }
 function serialize(value) {
     return Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/sense/nagios-outcome.ts
+/**
+ * How a Nagios-format sensor (`# looop:format=nagios`) ended: its process outcome → status,
+ * message and snapshot bytes. The plugin runs like any sensor (run-sensor.ts: one process
+ * group, timeout, caps); only the reading of how it ended differs, and that lives here.
+ *
+ * The checks, in order:
+ * 1. `timeout`, `killed`, `spawn-error` and `cancelled` stand as for any sensor: the plugin
+ *    never finished, so it has no state to read.
+ * 2. stdout over `max-bytes` → `too-large`, whatever the exit code: what is kept is a cut
+ *    text whose perfdata may stop mid-item, so no snapshot built from it could be trusted,
+ *    and a plugin printing more than the cap is misconfigured in any state.
+ * 3. Otherwise the exit code decides: 0 → `ok`, 1 → `warning`, 2 (critical), 3 (unknown) and
+ *    any other code → `failed`. The snapshot, for all three, is the parsed plugin output
+ *    (nagios.ts), whose signal is the state alone. Empty output is allowed.
+ */
+
+
+
+/** The outcome of a Nagios plugin run, judged by the plugin API. */
+function judgeNagios(outcome, ctx) {
+    const exitCode = outcome.exitCode;
+    const exited = outcome.status === Status.Ok ||
+        outcome.status === Status.Failed ||
+        outcome.status === Status.InvalidJson ||
+        outcome.status === Status.TooLarge;
+    if (!exited || exitCode === undefined) {
+        return { outcome, bytes: snapshotBytes(outcome, ctx) };
+    }
+    if (outcome.stdoutBytes > ctx.maxBytes) {
+        const tooLarge = {
+            ...outcome,
+            status: Status.TooLarge,
+            message: `printed ${outcome.stdoutBytes} bytes on stdout (exit ${exitCode}), over the max-bytes ` +
+                `cap of ${ctx.maxBytes}: drop verbose flags (-v) from the plugin's command line, or ` +
+                'raise `max-bytes`',
+        };
+        return { outcome: tooLarge, bytes: snapshotBytes(tooLarge, ctx) };
+    }
+    const snapshot = nagiosSnapshot(outcome.stdout, exitCode);
+    const { state } = snapshot.signal;
+    const text = snapshot.detail.output !== ''
+        ? snapshot.detail.output
+        : `the plugin printed no output (exit ${exitCode})`;
+    const status = state === 'ok' ? Status.Ok : state === 'warning' ? Status.Warning : Status.Failed;
+    // A warning's title already says `warning`; a failure says which state made it one.
+    const message = status === Status.Ok ? '' : status === Status.Warning ? text : `${state}: ${text}`;
+    return {
+        outcome: { ...outcome, status, message },
+        bytes: Buffer.from(`${JSON.stringify(snapshot)}\n`, 'utf8'),
+    };
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/sense/retry.ts
+/**
+ * The `retries` input: a sensor that ended in a failure status is run again, up to `retries`
+ * more times, RETRY_PAUSE_MS from the end of one attempt to the start of the next. The last
+ * attempt decides: its outcome is the sensor's, every earlier one is dropped.
+ *
+ * Invariants:
+ * - Only failures are retried: `ok`, `fresh` and `warning` end the loop at once (a plugin's
+ *   warning is a state it reports, not a hiccup to wait out), and so does `cancelled`.
+ * - Cancellation stops the loop: no attempt starts once the signal has fired. A cancel during
+ *   a pause leaves the last finished attempt as the sensor's result (it is what really
+ *   happened, and the step fails as cancelled anyway); a cancel during an attempt makes that
+ *   attempt `cancelled`, as for any running sensor.
+ */
+
+
+/** From the end of one attempt to the start of the next. */
+const RETRY_PAUSE_MS = 1000;
+/** Runs `attempt` until its status is no failure or the retries are spent. */
+async function withRetries(attempt, statusOf, options) {
+    let last = await attempt();
+    let attempts = 1;
+    while (attempts <= options.retries && shouldRetry(statusOf(last))) {
+        if (!(await pause(options.cancel)))
+            break;
+        last = await attempt();
+        attempts++;
+    }
+    return { last, attempts };
+}
+function shouldRetry(status) {
+    return isFailure(status) && status !== Status.Cancelled;
+}
+/** Waits RETRY_PAUSE_MS; false when the run was cancelled before or during the wait. */
+async function pause(cancel) {
+    if (cancel?.aborted)
+        return false;
+    try {
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(RETRY_PAUSE_MS, undefined, { signal: cancel });
+        return true;
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -34445,6 +35013,9 @@ function worldHash(files) {
 
 
 
+
+
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -34498,6 +35069,9 @@ async function sense(options) {
     };
     const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform)));
     const probeRuns = await Promise.all(options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
+    // In script order, whatever order the sensors finished in.
+    for (const run of sensorRuns)
+        warnings.push(...(run.warnings ?? []));
     const produced = [...sensorRuns, ...probeRuns].sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.entry.name, b.entry.name));
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
     const finished = new Date();
@@ -34520,17 +35094,30 @@ async function sense(options) {
 }
 async function senseScript(script, options, platform) {
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
+    // Read once, here: every directive (format, interval) comes from this one result. A script
+    // that cannot be read has none; running it then reports why, as a spawn error.
+    const { directives, problems } = await readDirectives(script.path).catch(() => ({ directives: { format: 'json' }, problems: [] }));
+    const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
-    const outcome = await runSensor({
-        script,
-        cwd: options.workingDirectory,
-        env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
-        timeoutMs: options.timeoutMs,
-        maxBytes: options.maxBytes,
+    const attempt = async () => {
+        const outcome = await runSensor({
+            script,
+            cwd: options.workingDirectory,
+            env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+            timeoutMs: options.timeoutMs,
+            maxBytes: options.maxBytes,
+            cancel: options.cancel,
+            platform,
+        });
+        return directives.format === 'nagios'
+            ? judgeNagios(outcome, ctx)
+            : { outcome, bytes: snapshotBytes(outcome, ctx) };
+    };
+    const { last, attempts } = await withRetries(attempt, (j) => j.outcome.status, {
+        retries: options.retries ?? 0,
         cancel: options.cancel,
-        platform,
     });
-    const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
+    const { outcome, bytes } = last;
     const fileName = snapshotFile(script.snapshotName);
     const entry = {
         name: script.snapshotName,
@@ -34544,11 +35131,24 @@ async function senseScript(script, options, platform) {
         sensedAt: outcome.startedAt.toISOString(),
         signalSha256: bytes ? signalSha256(bytes) : '',
         streak: 0,
+        attempts,
         scriptPath: script.path,
         message: outcome.message,
         stderrTail: stderrTail(outcome.stderr),
     };
-    return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr };
+    const warnings = directiveWarnings(script, problems, options);
+    return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings };
+}
+/** A warning per directive line that was not applied, naming the file and the line. */
+function directiveWarnings(script, problems, options) {
+    const rel = (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workspace ?? options.workingDirectory, script.path));
+    return problems.map((p) => ({
+        code: WarningCode.Directive,
+        title: `${script.snapshotName}: directive ignored`,
+        message: `${rel}:${p.line}: ${p.message} The line: ${p.text}`,
+        file: script.path,
+        line: p.line,
+    }));
 }
 async function senseProbe(name, options) {
     const t0 = Date.now();
@@ -34568,6 +35168,7 @@ async function senseProbe(name, options) {
             sensedAt,
             signalSha256: signalSha256(bytes),
             streak: 0,
+            attempts: 1,
             message: '',
             stderrTail: '',
             probeSignal: snapshot.signal,
@@ -34617,6 +35218,7 @@ function renderIndex(result, options) {
             sensed_at: e.sensedAt,
             signal_sha256: e.signalSha256,
             streak: e.streak,
+            attempts: e.attempts,
         })),
     };
     // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
@@ -34661,12 +35263,7 @@ async function mapBounded(items, limit, fn) {
 
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED = [
-    Inputs.Previous,
-    Inputs.Shard,
-    Inputs.Retries,
-    Inputs.Redact,
-];
+const NOT_YET_SUPPORTED = [Inputs.Previous, Inputs.Shard, Inputs.Redact];
 async function run(env = process.env) {
     const host = hostFor(env);
     const failures = [];
@@ -34708,6 +35305,10 @@ async function run(env = process.env) {
         if (failed.length > 0 && inputs.failOnError) {
             failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
         }
+        const warned = warnedSensors(result);
+        if (warned.length > 0 && inputs.failOnWarning) {
+            failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
+        }
     }
     catch (error) {
         failures.push((0,src_util/* messageOf */.bD)(error));
@@ -34732,6 +35333,7 @@ async function senseWith(inputs, env, cancel) {
             timeoutMs: inputs.timeoutMs,
             maxBytes: inputs.maxBytes,
             concurrency: inputs.concurrency,
+            retries: inputs.retries,
             probes: inputs.probes,
             env,
             cancel,
@@ -34804,6 +35406,7 @@ function indexSettings(inputs) {
         timeout_s: inputs.timeoutMs / 1000,
         max_bytes: inputs.maxBytes,
         concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
+        retries: inputs.retries,
         probes: inputs.probes,
     };
 }
