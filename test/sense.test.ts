@@ -125,6 +125,7 @@ describe('sense', () => {
       'sensed_at',
       'signal_sha256',
       'streak',
+      'attempts',
     ]
     const probeKeys = sensorKeys.filter(
       (k) => !['script', 'script_sha256', 'exit_code', 'bytes'].includes(k),
