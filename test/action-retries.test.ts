@@ -96,7 +96,7 @@ describe('retries', () => {
     expect(run.summary).toMatch(
       /\| ❌ failed \| <code>sensor-broken<\/code> \|[^\n]*\| exited with code 7 · 3 attempts \|/,
     )
-    expect(run.summary).toMatch(/\| ✅ ok \| <code>sensor-fine<\/code> \|[^|]*\|[^|]*\| 0 \|  \|/)
+    expect(run.summary).toMatch(/\| ✅ ok \| <code>sensor-fine<\/code> \|[^|]*\|[^|]*\| 0 \| {2}\|/)
     expect(run.stdout).toMatch(/^failed\s+sensor-broken\s+.* \(3 attempts\) - exited with code 7$/m)
     expect(commands(run.stdout, 'warning').join('\n')).not.toContain('no effect yet')
     expect(commands(run.stdout, 'error')).toContainEqual(
