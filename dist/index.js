@@ -35095,7 +35095,7 @@ async function sense(options) {
 async function senseScript(script, options, platform) {
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
     // Read once, here: every directive (format, interval) comes from this one result. A script
-    // that cannot be read has none; running it then reports why, as a spawn error.
+    // that cannot be read has none; running it then fails and says why, as for any sensor.
     const { directives, problems } = await readDirectives(script.path).catch(() => ({ directives: { format: 'json' }, problems: [] }));
     const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.

@@ -159,7 +159,7 @@ async function senseScript(
 ): Promise<Produced> {
   const content = await readFile(script.path).catch(() => undefined)
   // Read once, here: every directive (format, interval) comes from this one result. A script
-  // that cannot be read has none; running it then reports why, as a spawn error.
+  // that cannot be read has none; running it then fails and says why, as for any sensor.
   const { directives, problems } = await readDirectives(script.path).catch(
     (): DirectivesResult => ({ directives: { format: 'json' }, problems: [] }),
   )
