@@ -51,9 +51,9 @@ describe('the probe table', () => {
         )
       },
       workflow: ({ signal, detail }) => {
-        expect(keysOf(signal)).toEqual(['event', 'ref', 'repository', 'workflow'])
+        expect(keysOf(signal)).toEqual(['repository', 'workflow'])
         expect(keysOf(detail)).toEqual(
-          ['actor', 'job', 'run_attempt', 'run_id', 'run_url', 'sha'].sort(),
+          ['actor', 'event', 'job', 'ref', 'run_attempt', 'run_id', 'run_url', 'sha'].sort(),
         )
       },
       claims: ({ signal, detail }) => {
@@ -136,10 +136,10 @@ describe('workflow', () => {
       signal: {
         repository: 'octo/repo',
         workflow: 'watch',
-        event: 'schedule',
-        ref: 'refs/heads/main',
       },
       detail: {
+        event: 'schedule',
+        ref: 'refs/heads/main',
         sha: 'abc123',
         run_id: '42',
         run_attempt: '2',
@@ -152,8 +152,17 @@ describe('workflow', () => {
 
   it('gives null, not missing keys, for absent variables', async () => {
     expect(await runProbe('workflow', ctx({ GITHUB_REPOSITORY: 'octo/repo' }))).toEqual({
-      signal: { repository: 'octo/repo', workflow: null, event: null, ref: null },
-      detail: { sha: null, run_id: null, run_attempt: null, actor: null, job: null, run_url: null },
+      signal: { repository: 'octo/repo', workflow: null },
+      detail: {
+        event: null,
+        ref: null,
+        sha: null,
+        run_id: null,
+        run_attempt: null,
+        actor: null,
+        job: null,
+        run_url: null,
+      },
     })
   })
 })

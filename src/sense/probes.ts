@@ -70,8 +70,10 @@ async function diskOf(
 }
 
 /**
- * `workflow`: which workflow is sensing. The signal names the workflow, its trigger and ref;
- * anything that changes every run (sha, run id, attempt, actor) is detail.
+ * `workflow`: which workflow is sensing. The signal names only the repository and the workflow:
+ * the trigger and the ref are detail, like everything that changes every run (sha, run id,
+ * attempt, actor), so a manual run compared with a scheduled one, or a pull request compared
+ * with its base branch's last beat, does not change the world by itself.
  */
 async function probeWorkflow(ctx: ProbeContext): Promise<ProbeSnapshot> {
   const env = ctx.env
@@ -82,10 +84,10 @@ async function probeWorkflow(ctx: ProbeContext): Promise<ProbeSnapshot> {
     signal: {
       repository: envOrNull(env, 'GITHUB_REPOSITORY'),
       workflow: envOrNull(env, 'GITHUB_WORKFLOW'),
-      event: envOrNull(env, 'GITHUB_EVENT_NAME'),
-      ref: envOrNull(env, 'GITHUB_REF'),
     },
     detail: {
+      event: envOrNull(env, 'GITHUB_EVENT_NAME'),
+      ref: envOrNull(env, 'GITHUB_REF'),
       sha: envOrNull(env, 'GITHUB_SHA'),
       run_id: envOrNull(env, 'GITHUB_RUN_ID'),
       run_attempt: envOrNull(env, 'GITHUB_RUN_ATTEMPT'),
