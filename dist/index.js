@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4288);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(43528);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4288:
+/***/ 43528:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28408,11 +28408,11 @@ var Inputs;
     Inputs["Concurrency"] = "concurrency";
     Inputs["Probes"] = "probes";
     Inputs["Previous"] = "previous";
+    Inputs["GithubToken"] = "github-token";
     Inputs["Shard"] = "shard";
     Inputs["Retries"] = "retries";
     Inputs["Redact"] = "redact";
     Inputs["FailOnError"] = "fail-on-error";
-    Inputs["FailOnWarning"] = "fail-on-warning";
     Inputs["IfNoSensors"] = "if-no-sensors";
     Inputs["Upload"] = "upload";
     Inputs["ArtifactName"] = "artifact-name";
@@ -28433,11 +28433,14 @@ const DEFAULTS = {
     [Inputs.Concurrency]: '8',
     [Inputs.Probes]: 'all',
     [Inputs.Previous]: '',
+    // The runner expands this; outside a runner it stays as written, and getInputs reads that
+    // as "no token given" (a token matters only to `previous: auto`, which needs a runner).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, as action.yml has it
+    [Inputs.GithubToken]: '${{ github.token }}',
     [Inputs.Shard]: '',
     [Inputs.Retries]: '0',
     [Inputs.Redact]: '',
     [Inputs.FailOnError]: 'true',
-    [Inputs.FailOnWarning]: 'false',
     [Inputs.IfNoSensors]: 'warn',
     [Inputs.Upload]: 'auto',
     [Inputs.ArtifactName]: 'snapshots',
@@ -28451,9 +28454,7 @@ var Outputs;
     Outputs["Ok"] = "ok";
     Outputs["Failed"] = "failed";
     Outputs["Fresh"] = "fresh";
-    Outputs["Warning"] = "warning";
     Outputs["FailedSensors"] = "failed-sensors";
-    Outputs["WarningSensors"] = "warning-sensors";
     Outputs["WorldHash"] = "world-hash";
     Outputs["Changed"] = "changed";
     Outputs["ChangedSensors"] = "changed-sensors";
@@ -28613,8 +28614,10 @@ async function diskOf(dir) {
     }
 }
 /**
- * `workflow`: which workflow is sensing. The signal names the workflow, its trigger and ref;
- * anything that changes every run (sha, run id, attempt, actor) is detail.
+ * `workflow`: which workflow is sensing. The signal names only the repository and the workflow:
+ * the trigger and the ref are detail, like everything that changes every run (sha, run id,
+ * attempt, actor), so a manual run compared with a scheduled one, or a pull request compared
+ * with its base branch's last beat, does not change the world by itself.
  */
 async function probeWorkflow(ctx) {
     const env = ctx.env;
@@ -28625,10 +28628,10 @@ async function probeWorkflow(ctx) {
         signal: {
             repository: envOrNull(env, 'GITHUB_REPOSITORY'),
             workflow: envOrNull(env, 'GITHUB_WORKFLOW'),
-            event: envOrNull(env, 'GITHUB_EVENT_NAME'),
-            ref: envOrNull(env, 'GITHUB_REF'),
         },
         detail: {
+            event: envOrNull(env, 'GITHUB_EVENT_NAME'),
+            ref: envOrNull(env, 'GITHUB_REF'),
             sha: envOrNull(env, 'GITHUB_SHA'),
             run_id: envOrNull(env, 'GITHUB_RUN_ID'),
             run_attempt: envOrNull(env, 'GITHUB_RUN_ATTEMPT'),
@@ -28746,10 +28749,6 @@ async function runProbe(name, ctx) {
 }
 
 ;// CONCATENATED MODULE: ./src/sense/types.ts
-/**
- * The vocabulary of the sense engine. Nothing here (nor anywhere under src/sense/) imports
- * @actions/core: the engine runs, and is tested, with no runner at all.
- */
 /** How one sensor's beat ended. Values are SPEC's status names, written to index.json. */
 var Status;
 (function (Status) {
@@ -28757,8 +28756,6 @@ var Status;
     Status["Ok"] = "ok";
     /** Reused from `previous` under a declared `# looop:interval`; the sensor did not run. */
     Status["Fresh"] = "fresh";
-    /** A Nagios-format sensor exited 1: not a failure, reported apart (`fail-on-warning`). */
-    Status["Warning"] = "warning";
     /** Non-zero exit. */
     Status["Failed"] = "failed";
     /** The deadline passed; the group got TERM, then KILL. Exit code 124, as coreutils' timeout. */
@@ -28774,9 +28771,9 @@ var Status;
     /** Still running when the run was cancelled: listed in index.json, no snapshot. */
     Status["Cancelled"] = "cancelled";
 })(Status || (Status = {}));
-/** Every status but these three is a failure. */
+/** Every status but these two is a failure. */
 function isFailure(status) {
-    return status !== Status.Ok && status !== Status.Fresh && status !== Status.Warning;
+    return status !== Status.Ok && status !== Status.Fresh;
 }
 /**
  * The user/system split, and the only place it lives: a `Sensor` is a user script, run as a
@@ -28818,8 +28815,10 @@ var WarningCode;
     WarningCode["SummaryNotWritten"] = "summary-not-written";
     /** A `# looop:` directive line that was not applied (unknown key, bad value, …). */
     WarningCode["Directive"] = "directive";
-    /** A sensor ended `warning` (a Nagios plugin's exit 1). */
-    WarningCode["SensorWarning"] = "sensor-warning";
+    /** `previous` could not be read in part or in whole (it is treated as empty there). */
+    WarningCode["PreviousProblem"] = "previous-problem";
+    /** A snapshot whose signal changed FLAPPING_STREAK runs in a row. */
+    WarningCode["Flapping"] = "flapping";
 })(WarningCode || (WarningCode = {}));
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -28894,12 +28893,12 @@ function getInputs(env = process.env) {
         maxBytes: parse(Inputs.MaxBytes, maxBytes, MAX_BYTES_CEILING),
         concurrency: parse(Inputs.Concurrency, concurrency, 1),
         probes: parse(Inputs.Probes, probeList, []),
-        previous: parse(Inputs.Previous, (v) => (v === '' ? undefined : external_node_path_default().resolve(workingDirectory, v)), undefined),
+        previous: parse(Inputs.Previous, (v) => previousInput(v, workingDirectory), undefined),
+        githubToken: githubToken(env),
         shard: parse(Inputs.Shard, shard, undefined),
         retries: parse(Inputs.Retries, (v) => integer(Inputs.Retries, v, 0, MAX_RETRIES), 0),
         redact: parse(Inputs.Redact, redactList, []),
         failOnError: parse(Inputs.FailOnError, (v) => inputs_boolean(Inputs.FailOnError, v), true),
-        failOnWarning: parse(Inputs.FailOnWarning, (v) => inputs_boolean(Inputs.FailOnWarning, v), false),
         ifNoSensors: parse(Inputs.IfNoSensors, (v) => oneOf(Inputs.IfNoSensors, v, IfNoSensors), IfNoSensors.Warn),
         upload: parse(Inputs.Upload, (v) => oneOf(Inputs.Upload, v, UploadMode), UploadMode.Never),
         artifactName: parse(Inputs.ArtifactName, artifactName, ''),
@@ -28920,6 +28919,23 @@ function nonDefaultInputs(env, inputs) {
 }
 function quote(value) {
     return JSON.stringify(value);
+}
+/** `auto`, or a folder relative to the working directory (`./auto` for a folder of that name). */
+function previousInput(value, workingDirectory) {
+    if (value === '')
+        return undefined;
+    if (value === 'auto')
+        return { mode: 'auto' };
+    return { mode: 'path', dir: external_node_path_default().resolve(workingDirectory, value) };
+}
+/**
+ * The token as given. The default is the expression `${{ github.token }}`, which the runner
+ * expands; left as written it means no runner expanded it, so there is no token but the one the
+ * environment may hold.
+ */
+function githubToken(env) {
+    const value = rawInput(env, Inputs.GithubToken);
+    return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
 }
 function patternList(value) {
     const patterns = value
@@ -29081,6 +29097,10 @@ function nearestExisting(p) {
     return current;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/format.ts
 /**
  * Wording and units shared by every report (the markdown page, its plain-text twin, the log,
@@ -29089,30 +29109,16 @@ function nearestExisting(p) {
 
 /** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-/**
- * `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`; warnings are neither ok nor
- * failed, so they are counted apart: `11 of 12 sensors ok, 1 warning` / `2 of 12 sensors
- * failed, 1 warning`.
- */
+/** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
 function verdict(result) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status)).length;
-    const warned = warnedSensors(result).length;
     const noun = sensors.length === 1 ? 'sensor' : 'sensors';
     if (sensors.length === 0)
         return 'no sensors';
-    const also = warned > 0 ? `, ${plural(warned, 'warning', 'warnings')}` : '';
     if (failed === 0)
-        return `${sensors.length - warned} of ${sensors.length} ${noun} ok${also}`;
-    return `${failed} of ${sensors.length} ${noun} failed${also}`;
-}
-/** The sensors that ended `warning`, in name order. */
-function warnedSensors(result) {
-    return sensorsOf(result.entries).filter((e) => e.status === Status.Warning);
-}
-/** `3 attempts` for a sensor that was retried, empty when it ran once. */
-function attemptsNote(e) {
-    return e.attempts > 1 ? `${e.attempts} attempts` : '';
+        return `${sensors.length} of ${sensors.length} ${noun} ok`;
+    return `${failed} of ${sensors.length} ${noun} failed`;
 }
 /** `340 ms`, `1.2 s`, `2 min 5 s`. */
 function formatDuration(ms) {
@@ -29162,14 +29168,12 @@ function normaliseNewlines(s) {
 function flappingNote(e) {
     return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : '';
 }
-/** Failed sensors first (what a reader came for), then warnings, each group in name order. */
+/** Failed sensors first (what a reader came for), each group in name order. */
 function failedFirst(result) {
     const sensors = sensorsOf(result.entries);
-    const warning = (e) => e.status === Status.Warning;
     return [
         ...sensors.filter((e) => isFailure(e.status)),
-        ...sensors.filter(warning),
-        ...sensors.filter((e) => !isFailure(e.status) && !warning(e)),
+        ...sensors.filter((e) => !isFailure(e.status)),
     ];
 }
 /** A probe's signal is shown up to this many characters. */
@@ -29181,10 +29185,6 @@ function probeSignalText(p) {
         : (JSON.stringify(p.probeSignal) ?? String(p.probeSignal));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/log.ts
 /**
  * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
@@ -29246,18 +29246,15 @@ function logResult(result) {
     lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
     const width = Math.max(0, ...result.entries.map((e) => e.status.length));
     for (const e of result.entries) {
-        const explained = isFailure(e.status) || e.status === Status.Warning;
-        const message = explained && e.message !== '' ? ` - ${e.message}` : '';
-        const attempts = e.attempts > 1 ? ` (${e.attempts} attempts)` : '';
-        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${attempts}${message}`;
+        const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
+        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
         logLine(line);
     }
     lib_core/* endGroup */.N4();
     const failed = sensors.filter((e) => isFailure(e.status));
-    const named = [...failed, ...warnedSensors(result)];
     let line = verdict(result);
     line +=
-        named.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(named)}`;
+        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
     if (result.cancelled)
         line += ' (run cancelled)';
     logLine(line);
@@ -29281,7 +29278,6 @@ function logResult(result) {
  * plan; the host emits it through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
  * properties), so no sensor text can bend the command line.
  */
-
 
 
 
@@ -29319,28 +29315,13 @@ function listTruncated(items, max) {
  * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
  * are; the text is neutralised all the same, at the cost of one invisible character.
  */
-function withFile(a, file, line) {
+function withFile(a, file) {
     const safe = { title: neutralise(a.title), message: neutralise(a.message) };
-    if (file === undefined)
-        return safe;
-    return line === undefined ? { ...safe, file } : { ...safe, file, line };
-}
-/**
- * A warning per sensor that ended `warning`, with the plugin's output as its message. They
- * lead the warnings, so the cap folds setup warnings before it folds a plugin's.
- */
-function sensorWarnings(result) {
-    return warnedSensors(result).map((e) => ({
-        code: WarningCode.SensorWarning,
-        title: `${e.name}: warning`,
-        message: e.message !== '' ? e.message : 'status warning',
-        file: e.scriptPath,
-    }));
+    return file === undefined ? safe : { ...safe, file };
 }
 /**
  * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
- * engine's and those of later phases, in the order they should be shown; a warning for each
- * sensor that ended `warning` comes before them, inside the same cap.
+ * engine's and those of later phases, in the order they should be shown.
  */
 function planAnnotations(result, warnings, workspace) {
     const failed = result.entries.filter((e) => isFailure(e.status));
@@ -29359,10 +29340,10 @@ function planAnnotations(result, warnings, workspace) {
         }, undefined));
     }
     const shown = [];
-    const all = [...sensorWarnings(result), ...warnings];
+    const all = warnings;
     const namedWarnings = all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all;
     for (const w of namedWarnings) {
-        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace), w.line));
+        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)));
     }
     if (all.length > namedWarnings.length) {
         const rest = all.slice(namedWarnings.length);
@@ -29425,6 +29406,96 @@ function code(s) {
     return `<code>${escapeInline(s)}</code>`;
 }
 
+;// CONCATENATED MODULE: ./src/report/history-strip.ts
+
+
+/** Beats shown per sensor. */
+const STRIP_BEATS = 30;
+/** Sensors listed one by one; the rest are counted. */
+const MAX_STRIP_ROWS = 100;
+const ABSENT = '·';
+/**
+ * The mark of one beat. Statuses are strings here (history is read back from earlier runs,
+ * possibly of another version), so any status this version does not know is a failure, as
+ * SPEC makes every status but `ok`, `fresh` and `warning`.
+ */
+function beatMark(status) {
+    if (status === undefined)
+        return ABSENT;
+    if (status === 'ok' || status === 'fresh')
+        return '✅';
+    if (status === 'warning')
+        return '⚠️';
+    return '❌';
+}
+/**
+ * The strip of the sensors of the newest beat, or undefined when the history holds fewer than
+ * two beats (nothing to show over time).
+ */
+function historyStrip(history, maxRows = MAX_STRIP_ROWS) {
+    if (!history || history.length < 2)
+        return undefined;
+    const window = history.slice(-STRIP_BEATS);
+    const newest = window[window.length - 1];
+    const rows = [];
+    let okThroughout = 0;
+    for (const name of Object.keys(newest.statuses)) {
+        const marks = window.map((beat) => beatMark(beat.statuses[name]));
+        const present = marks.filter((m) => m !== ABSENT);
+        if (present.every((m) => m === '✅')) {
+            okThroughout++;
+            continue;
+        }
+        const up = present.filter((m) => m !== '❌').length;
+        rows.push({ name, marks, availability: Math.floor((up * 100) / present.length) });
+    }
+    rows.sort((a, b) => a.availability - b.availability || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return {
+        beats: window.length,
+        rows: rows.slice(0, maxRows),
+        unlisted: Math.max(0, rows.length - maxRows),
+        okThroughout,
+    };
+}
+/** The strip as a markdown section (empty when there is no strip). */
+function stripSection(strip) {
+    if (!strip)
+        return '';
+    let out = `**History** (last ${strip.beats} beats, oldest first)\n\n`;
+    if (strip.rows.length > 0) {
+        out += '| sensor | beats | availability |\n|---|---|--:|\n';
+        for (const row of strip.rows) {
+            out += `| ${code(row.name)} | ${row.marks.join('')} | ${row.availability} % |\n`;
+        }
+        out += '\n';
+    }
+    const lines = [];
+    if (strip.unlisted > 0) {
+        lines.push(`${plural(strip.unlisted, 'more sensor that failed or warned is', 'more sensors that failed or warned are')} not listed; index.json has the history.`);
+    }
+    if (strip.okThroughout > 0) {
+        lines.push(`✅ ${plural(strip.okThroughout, 'sensor', 'sensors')} ok in every beat: 100 %.`);
+    }
+    return `${out}${lines.map((l) => `${l}\n\n`).join('')}`;
+}
+/** The strip as plain-text lines, for the terminal (empty when there is no strip). */
+function stripLines(strip) {
+    if (!strip)
+        return [];
+    const lines = [`history (last ${strip.beats} beats, oldest first):`];
+    const width = Math.max(0, ...strip.rows.map((r) => r.name.length));
+    for (const row of strip.rows) {
+        lines.push(`  ${row.name.padEnd(width)}  ${row.marks.join('')}  ${row.availability}%`);
+    }
+    if (strip.unlisted > 0)
+        lines.push(`  … and ${plural(strip.unlisted, 'more sensor', 'more sensors')} that failed or warned`);
+    if (strip.okThroughout > 0) {
+        lines.push(`  ✅ ${plural(strip.okThroughout, 'sensor', 'sensors')} ok in every beat: 100%`);
+    }
+    lines.push('');
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 /**
  * The job summary page (markdown and HTML), built by a pure function from a SenseResult.
@@ -29437,6 +29508,7 @@ function code(s) {
 
 
 
+
 /** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024;
 /** Past this many sensors the table shows failed sensors only: a longer table nobody reads. */
@@ -29445,7 +29517,6 @@ const MAX_TABLE_ROWS = 1000;
 const STATUS_MARK = {
     [Status.Ok]: '✅',
     [Status.Fresh]: '✅',
-    [Status.Warning]: '⚠️',
     [Status.Failed]: '❌',
     [Status.Timeout]: '⏱️',
     [Status.Killed]: '💀',
@@ -29463,7 +29534,7 @@ const MAX_CHANGES_SHOWN = 50;
 const NOTES_RESERVE = 2048;
 const TABLE_HEAD = '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n';
 function tableRow(e) {
-    const message = [e.message, attemptsNote(e), flappingNote(e)].filter((s) => s !== '').join(' · ');
+    const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ');
     const cells = [
         `${STATUS_MARK[e.status] ?? ''} ${escapeInline(e.status)}`,
         code(e.name),
@@ -29486,8 +29557,7 @@ function headSection(result, extras) {
     const failed = sensors.filter((e) => isFailure(e.status)).length;
     const fresh = sensors.filter((e) => e.status === Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
-    const warned = sensors.some((e) => e.status === Status.Warning);
-    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅';
+    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 ? '⚠️' : '✅';
     const facts = [
         `world hash ${code(result.worldHash)}`,
         `${probes} ${probes === 1 ? 'probe' : 'probes'}`,
@@ -29499,7 +29569,11 @@ function headSection(result, extras) {
         const running = sensors.filter((e) => e.status === Status.Cancelled).length;
         out += `**The run was cancelled**; ${running} ${running === 1 ? 'sensor was' : 'sensors were'} still running.\n\n`;
     }
-    return out + changesSection(extras.changes);
+    return out + changesSection(extras.changes) + stripSection(historyStrip(result.history));
+}
+/** One side of a change in a cell: the signal, or what its absence means. */
+function signalCell(signal, absent) {
+    return signal === null ? `_${absent}_` : code(keepStart(signal, CHANGE_CELL_CHARS));
 }
 function changesSection(changes) {
     if (changes === undefined)
@@ -29510,7 +29584,7 @@ function changesSection(changes) {
     let out = `**Changed since \`previous\`:** ${changes.length} ${changes.length === 1 ? 'snapshot' : 'snapshots'}\n\n`;
     out += '| snapshot | before | after |\n|---|---|---|\n';
     for (const c of shown) {
-        out += `| ${code(c.name)} | ${code(keepStart(c.before, CHANGE_CELL_CHARS))} | ${code(keepStart(c.after, CHANGE_CELL_CHARS))} |\n`;
+        out += `| ${code(c.name)} | ${signalCell(c.before, 'new')} | ${signalCell(c.after, 'gone')} |\n`;
     }
     if (changes.length > shown.length) {
         out += `\n_${changes.length - shown.length} more changes are not listed; the \`changes\` output has them all._\n`;
@@ -29643,6 +29717,7 @@ function buildSummary(result, extras = {}) {
  */
 
 
+
 /** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
 function buildTextSummary(result, extras = {}) {
     const sensors = failedFirst(result);
@@ -29659,11 +29734,13 @@ function buildTextSummary(result, extras = {}) {
             lines.push('nothing changed since previous', '');
         else {
             lines.push(`changed since previous: ${extras.changes.length}`);
-            for (const c of extras.changes)
-                lines.push(`  ${c.name}: ${c.before} -> ${c.after}`);
+            for (const c of extras.changes) {
+                lines.push(`  ${c.name}: ${c.before ?? '(new)'} -> ${c.after ?? '(gone)'}`);
+            }
             lines.push('');
         }
     }
+    lines.push(...stripLines(historyStrip(result.history)));
     if (sensors.length > 0) {
         const rows = sensors.map((e) => [
             e.status,
@@ -29671,7 +29748,7 @@ function buildTextSummary(result, extras = {}) {
             formatDuration(e.durationMs),
             e.bytes === undefined ? '' : formatBytes(e.bytes),
             e.exitCode === undefined ? '' : String(e.exitCode),
-            [normaliseNewlines(e.message).replace(/\n/g, ' '), attemptsNote(e), flappingNote(e)]
+            [normaliseNewlines(e.message).replace(/\n/g, ' '), flappingNote(e)]
                 .filter((s) => s !== '')
                 .join(' · '),
         ]);
@@ -29791,7 +29868,7 @@ function terminalHost() {
         },
         annotate: (plan) => {
             // The errors are in the text summary already.
-            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file}${a.line ? `:${a.line}` : ''})` : ''}: ${a.message}\n`);
+            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
             process.stdout.write(lines.join(''));
         },
         fail: (message) => {
@@ -29805,11 +29882,7 @@ function printOutputs(values) {
     process.stdout.write(lines.join(''));
 }
 function annotationProperties(a) {
-    if (a.file === undefined)
-        return { title: a.title };
-    return a.line === undefined
-        ? { title: a.title, file: a.file }
-        : { title: a.title, file: a.file, startLine: a.line };
+    return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
 }
 /**
  * Appends the summary page to the step's summary file. The budget is SUMMARY_LIMIT less what
@@ -29850,37 +29923,789 @@ function hideDebugLines() {
         : write(chunk, ...rest));
 }
 
+;// CONCATENATED MODULE: ./src/sense/changes.ts
+/**
+ * Change detection against `previous`, as pure functions: which snapshots changed, the streak of
+ * each, which are flapping, the bounded `changes` output, and the next history.
+ *
+ * Invariants:
+ * - A snapshot is changed when its wake signal differs (by signal_sha256, the sha256 of its
+ *   canonical JSON) or when it appeared or disappeared. `detail` and key order never count.
+ * - A previous that holds no readable snapshot is a world where everything appears: every current
+ *   snapshot is changed, so `changed` is true and the follow-up step sees what there is.
+ * - `streak` is the previous streak plus one on a change, 0 otherwise; FLAPPING_STREAK or more
+ *   is flapping.
+ * - Lists are in byte order of snapshot name, whatever order the inputs came in.
+ */
+
+/** A snapshot whose signal changed this many runs in a row is flapping. */
+const FLAPPING_STREAK = 3;
+/** A signal in `changes` (and the summary) is its canonical JSON cut to this many characters. */
+const SIGNAL_TEXT_CHARS = 200;
+/**
+ * The `changes` output stays under this many bytes: a step output is meant for a follow-up
+ * step's `with:` or `env:`, and `changed-sensors` names every change whatever this cut.
+ */
+const CHANGES_OUTPUT_MAX_BYTES = 64 * 1024;
+/** index.json keeps at most this many beats of history. */
+const HISTORY_MAX_ENTRIES = 100;
+/** Compares this run's snapshots (by snapshot name) with the previous ones. */
+function compareSnapshots(previous, current) {
+    const names = [...new Set([...previous.snapshots.keys(), ...current.keys()])].sort(src_util/* compareBytes */.Xo);
+    const changes = [];
+    const streaks = new Map();
+    const flapping = [];
+    for (const name of names) {
+        const before = previous.snapshots.get(name);
+        const after = current.get(name);
+        const changed = before?.signalSha256 !== after?.signalSha256;
+        if (changed) {
+            changes.push({
+                name,
+                before: before ? before.text() : null,
+                after: after ? after.text() : null,
+            });
+        }
+        if (after === undefined)
+            continue;
+        const streak = changed ? (previous.streaks.get(name) ?? 0) + 1 : 0;
+        streaks.set(name, streak);
+        if (streak >= FLAPPING_STREAK)
+            flapping.push(name);
+    }
+    return {
+        changed: changes.length > 0 || previous.snapshots.size === 0,
+        changedSensors: changes.map((c) => c.name),
+        changes,
+        flapping,
+        streaks,
+        previousEmpty: previous.snapshots.size === 0,
+    };
+}
+/**
+ * A canonical signal as `changes` shows it: at most SIGNAL_TEXT_CHARS characters, the cut
+ * marked with `…` and never splitting a surrogate pair.
+ */
+function shortenSignal(canonical, max = SIGNAL_TEXT_CHARS) {
+    if (canonical.length <= max)
+        return canonical;
+    let end = max - 1;
+    if (/[\uD800-\uDBFF]/.test(canonical.charAt(end - 1)))
+        end--;
+    return `${canonical.slice(0, end)}…`;
+}
+/**
+ * The `changes` output: JSON of the changes in order, as many as fit in `maxBytes` (whole
+ * entries only, so it always parses).
+ */
+function changesOutput(changes, maxBytes = CHANGES_OUTPUT_MAX_BYTES) {
+    const parts = [];
+    // The brackets, plus one comma per entry after the first.
+    let size = 2;
+    for (const change of changes) {
+        const part = JSON.stringify({ name: change.name, before: change.before, after: change.after });
+        const cost = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
+        if (size + cost > maxBytes)
+            break;
+        parts.push(part);
+        size += cost;
+    }
+    return `[${parts.join(',')}]`;
+}
+/** The previous history plus this beat, newest last, at most `maxEntries` long. */
+function nextHistory(previous, beat, maxEntries = HISTORY_MAX_ENTRIES) {
+    return [...previous, beat].slice(-maxEntries);
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 /**
  * The step's outputs, computed by a pure function; the host writes them.
  */
 
 
+
 /** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
 function outputValues(result, artifact) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status));
-    const warned = sensors.filter((e) => e.status === Status.Warning);
+    const comparison = result.comparison;
     return {
         [Outputs.Total]: String(sensors.length),
         [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
         [Outputs.Failed]: String(failed.length),
         [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
-        [Outputs.Warning]: String(warned.length),
         [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
-        [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
         [Outputs.WorldHash]: result.worldHash,
         // Change detection needs `previous`; without it SPEC leaves `changed` empty.
-        [Outputs.Changed]: '',
-        [Outputs.ChangedSensors]: '[]',
-        [Outputs.Changes]: '[]',
-        [Outputs.FlappingSensors]: '[]',
+        [Outputs.Changed]: comparison ? String(comparison.changed) : '',
+        [Outputs.ChangedSensors]: JSON.stringify(comparison?.changedSensors ?? []),
+        [Outputs.Changes]: changesOutput(comparison?.changes ?? []),
+        [Outputs.FlappingSensors]: JSON.stringify(comparison?.flapping ?? []),
         [Outputs.SnapshotsDir]: result.snapshotsDir,
         [Outputs.Index]: result.indexPath,
         [Outputs.ArtifactId]: artifact?.id ?? '',
         [Outputs.ArtifactUrl]: artifact?.url ?? '',
         [Outputs.ArtifactDigest]: artifact?.digest ?? '',
     };
+}
+
+;// CONCATENATED MODULE: ./src/previous/auto.ts
+/**
+ * `previous: auto`: finds the previous beat's snapshots artifact through the GitHub REST API and
+ * downloads it with @actions/artifact, so a cron workflow needs no cache or download step.
+ *
+ * Contract (SPEC, "World hash and change detection"): the newest unexpired artifact named
+ * `artifact-name` from an earlier attempt of this run, or from an earlier completed run (any
+ * conclusion) of the same workflow file on the same branch (the base branch for pull_request
+ * and pull_request_target). At most MAX_CALLS REST calls, the download's included, and at most
+ * TIMEOUT_MS in all. Nothing here prints or throws: every outcome is data, and a failure is
+ * exactly one warning text that names the cause and the fix. The caller prints it.
+ *
+ * The REST calls, in order (GITHUB_API_URL, `Authorization: Bearer <github-token>`):
+ * 1. Only when GITHUB_RUN_ATTEMPT > 1: `GET /repos/{o}/{r}/actions/runs/{run_id}`, whose
+ *    `run_started_at` is the start of the current attempt. An artifact of this run created
+ *    before it belongs to an earlier attempt; one created since belongs to the current attempt
+ *    (another job of it, say) and is not a previous beat.
+ * 2. `GET /repos/{o}/{r}/actions/workflows/{file}/runs?branch=…&status=completed&per_page=100`:
+ *    the ids of the newest 100 completed runs of this workflow file on the branch, whatever
+ *    their conclusion. Runs whose head repository is another one (pull requests from forks,
+ *    whose head branch may share the name) are left out.
+ * 3. `GET /repos/{o}/{r}/actions/artifacts?name=…&per_page=100&page=k`, k = 1, 2, … while the
+ *    call budget lasts (one call stays reserved for the download): the repository's artifacts
+ *    of that name, which the API lists newest first, each naming its run. Paging stops at the
+ *    first page holding a match (expired or not: older pages hold older artifacts) or at a
+ *    short page (the end). One listing of the repository covers far more history than one call
+ *    per run would: a run that uploaded nothing (cancelled, skipped) costs nothing.
+ * 4. The download: @actions/artifact's `findBy` path calls
+ *    `GET /repos/{o}/{r}/actions/artifacts/{id}/zip`, which answers 302 to the blob, then
+ *    streams and unzips the blob (no REST call).
+ *
+ * @actions/artifact pitfalls handled here:
+ * - `DefaultArtifactClient` methods print `::warning::` through @actions/core before they
+ *   rethrow, which would make two warnings of one failure. In @actions/artifact 6 that happens
+ *   only for errors thrown before the method's first await (its GHES check, which reads
+ *   process.env): the method returns the download's promise without awaiting it, so later
+ *   failures reach us silently. A version that awaits would warn for every failure. The library
+ *   exports no warning-free download (`downloadArtifactPublic` is internal, behind the package's
+ *   `exports`, and out of ncc's reach by path), so while a download is in flight the one line
+ *   it writes (`::warning::Download Artifact failed with error: …`) is dropped on its way to
+ *   stdout, whichever version is installed; every other write passes. See `muteLibraryWarning`.
+ * - It retries a failed blob download 5 times, 5 s apart, and logs each cause only as
+ *   `::debug::`, throwing "failed after 5 retries". That cause ("Not a valid zip file" for a
+ *   corrupt artifact) is read off those debug lines so the warning can name it.
+ * - @actions/github, which it uses for the REST call, reads GITHUB_API_URL (and the proxy
+ *   settings for it) from process.env once, at its first import. So the library is imported
+ *   only after checking that process.env agrees with the request, and a later request for
+ *   another API URL in the same process is refused rather than sent to the first one.
+ * - It cannot be aborted: when TIMEOUT_MS passes first, the lookup gives up and the download
+ *   runs out in the background (its folder is removed once it settles).
+ *
+ * Self-hosted runners behind a proxy: the lookup uses Node's `fetch`, which does not read
+ * HTTPS_PROXY; where only a proxy reaches the API, the lookup fails with one network warning.
+ */
+
+
+/** REST calls per lookup, the download's included (SPEC). */
+const MAX_CALLS = 10;
+/** The whole of `previous: auto`, lookup and download (SPEC). */
+const TIMEOUT_MS = 30_000;
+const DEFAULT_API_URL = 'https://api.github.com';
+const API_VERSION = '2022-11-28';
+const USER_AGENT = 'looop-sense (previous: auto)';
+const PER_PAGE = 100;
+/** Sentence that ends every warning: what happens next. */
+const GOING_ON = 'This run goes on without previous snapshots: every snapshot counts as changed.';
+const PERMISSIONS_FIX = 'add `permissions: actions: read` to the workflow or the job (with any other permission it ' +
+    'needs, e.g. `contents: read`: listing permissions drops the unlisted ones)';
+/** A failure whose message is the complete warning. */
+class LookupError extends Error {
+}
+/**
+ * Finds the previous beat's artifact without downloading it. Never throws, never prints.
+ * Leaves one call of the MAX_CALLS budget for the download.
+ */
+async function findPreviousArtifact(req) {
+    const started = begin(req);
+    if ('kind' in started)
+        return started;
+    return find(started);
+}
+/**
+ * Finds the previous beat and downloads it into a new folder under `parentDir` (RUNNER_TEMP in
+ * the action; created when missing). Never throws, never prints: on `found`, `dir` holds the
+ * artifact's files; on any other outcome no folder is left behind (a download that outlives
+ * the time limit removes its folder when it ends).
+ */
+async function fetchPrevious(req, parentDir) {
+    const started = begin(req);
+    if ('kind' in started)
+        return started;
+    const found = await find(started);
+    if (found.kind !== 'found')
+        return found;
+    const ctx = started;
+    let dir;
+    try {
+        await (0,promises_.mkdir)(parentDir, { recursive: true });
+        dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(parentDir, 'looop-previous-'));
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: `previous: auto found artifact ${found.artifactId} of run ${found.runId} but cannot ` +
+                `create a folder for it under ${parentDir}: ${messageOf(err)}. Check that RUNNER_TEMP ` +
+                `is a writable folder. ${GOING_ON}`,
+            calls: ctx.calls,
+        };
+    }
+    try {
+        await download(ctx, found, dir);
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: err instanceof LookupError ? err.message : unexpected(err),
+            calls: ctx.calls,
+        };
+    }
+    const { kind: _, ...rest } = found;
+    return { kind: 'found', ...rest, calls: ctx.calls, dir };
+}
+function begin(req) {
+    const target = targetOf(req);
+    if ('kind' in target)
+        return target;
+    const timeoutMs = req.timeoutMs ?? TIMEOUT_MS;
+    return {
+        target,
+        req,
+        timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+        deadline: Date.now() + timeoutMs,
+        calls: 0,
+    };
+}
+async function find(ctx) {
+    try {
+        return await lookup(ctx);
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: err instanceof LookupError ? err.message : unexpected(err),
+            calls: ctx.calls,
+        };
+    }
+}
+/** Reads and checks the run's environment; every problem names the variable and its value. */
+function targetOf(req) {
+    const env = req.env;
+    if (env.GITHUB_ACTIONS !== 'true') {
+        return {
+            kind: 'unsupported',
+            warning: 'previous: auto needs a GitHub Actions workflow run (GITHUB_ACTIONS is not `true`), so it ' +
+                'is ignored here and no REST call is made. To compare with earlier snapshots outside a ' +
+                'runner, pass their folder as `previous`.',
+            calls: 0,
+        };
+    }
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    if (isGhes(server)) {
+        return {
+            kind: 'unsupported',
+            warning: `previous: auto does not work on GitHub Enterprise Server (GITHUB_SERVER_URL=${server}): ` +
+                '@actions/artifact supports only github.com and GHE.com, so it is ignored and no REST ' +
+                'call is made. Restore the previous snapshots with actions/cache instead and pass that ' +
+                'folder as `previous`.',
+            calls: 0,
+        };
+    }
+    const failed = (cause) => ({
+        kind: 'failed',
+        warning: `previous: auto cannot look for the previous snapshots: ${cause} ${GOING_ON}`,
+        calls: 0,
+    });
+    if (!req.token) {
+        return failed(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, literally
+        '`github-token` is empty. Leave it unset (its default is `${{ github.token }}`) or pass a ' +
+            'token with `actions: read`.');
+    }
+    if (!req.artifactName) {
+        return failed('`artifact-name` is empty; set it to the name the snapshots are uploaded under.');
+    }
+    const runner = 'The runner sets it for every job; do not override it in `env:`.';
+    const apiUrl = (env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
+    if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) {
+        return failed(`GITHUB_API_URL=${env.GITHUB_API_URL} is not an http(s) URL. ${runner}`);
+    }
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo, extra] = repository.split('/');
+    if (!owner || !repo || extra !== undefined) {
+        return failed(`GITHUB_REPOSITORY=${repository} is not \`owner/name\`. ${runner}`);
+    }
+    const runId = Number(env.GITHUB_RUN_ID);
+    if (!env.GITHUB_RUN_ID || !Number.isSafeInteger(runId) || runId <= 0) {
+        return failed(`GITHUB_RUN_ID=${env.GITHUB_RUN_ID ?? ''} is not a run id. ${runner}`);
+    }
+    const runAttempt = env.GITHUB_RUN_ATTEMPT ? Number(env.GITHUB_RUN_ATTEMPT) : 1;
+    if (!Number.isSafeInteger(runAttempt) || runAttempt < 1) {
+        return failed(`GITHUB_RUN_ATTEMPT=${env.GITHUB_RUN_ATTEMPT} is not an attempt number. ${runner}`);
+    }
+    const workflowPath = workflowPathOf(env.GITHUB_WORKFLOW_REF ?? '', repository);
+    if (!workflowPath) {
+        return failed(`GITHUB_WORKFLOW_REF=${env.GITHUB_WORKFLOW_REF ?? ''} does not name a workflow file ` +
+            `(expected \`${repository}/.github/workflows/<file>@<ref>\`). ${runner}`);
+    }
+    const event = env.GITHUB_EVENT_NAME ?? '';
+    // A pull request compares with its base branch's last state (SPEC). GITHUB_BASE_REF is set
+    // for exactly these two events; GITHUB_REF_NAME of a pull_request is `<n>/merge`.
+    const pullRequest = event === 'pull_request' || event === 'pull_request_target';
+    const branch = pullRequest ? env.GITHUB_BASE_REF : env.GITHUB_REF_NAME;
+    if (!branch) {
+        const name = pullRequest ? 'GITHUB_BASE_REF' : 'GITHUB_REF_NAME';
+        return failed(`${name} is empty for a \`${event}\` event, so the branch is unknown. ${runner}`);
+    }
+    return { apiUrl, owner, repo, runId, runAttempt, workflowPath, branch, event };
+}
+/** `owner/repo/.github/workflows/x.yml@refs/heads/main` → `.github/workflows/x.yml`. */
+function workflowPathOf(ref, repository) {
+    const at = ref.lastIndexOf('@');
+    const path = at < 0 ? ref : ref.slice(0, at);
+    const prefix = `${repository}/`;
+    const rel = path.startsWith(prefix)
+        ? path.slice(prefix.length)
+        : path.split('/').slice(2).join('/');
+    return /^\.github\/workflows\/[^/]+$/.test(rel) ? rel : undefined;
+}
+/** The same rule @actions/artifact applies (`isGhes`), so both agree on where it works. */
+function isGhes(serverUrl) {
+    let host;
+    try {
+        host = new URL(serverUrl).hostname.toUpperCase();
+    }
+    catch {
+        return true;
+    }
+    return host !== 'GITHUB.COM' && !host.endsWith('.GHE.COM') && !host.endsWith('.LOCALHOST');
+}
+async function lookup(ctx) {
+    const { owner, repo, runId, runAttempt, workflowPath, branch } = ctx.target;
+    const base = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/actions`;
+    const name = ctx.req.artifactName;
+    let attemptStart;
+    if (runAttempt > 1) {
+        const run = await get(ctx, `${base}/runs/${runId}`);
+        attemptStart = Date.parse(run.run_started_at ?? '');
+        if (Number.isNaN(attemptStart)) {
+            throw new LookupError(`previous: auto got no \`run_started_at\` for run ${runId} from ${ctx.target.apiUrl}, so ` +
+                `it cannot tell earlier attempts from this one. Check GITHUB_API_URL. ${GOING_ON}`);
+        }
+    }
+    const file = workflowPath.split('/').at(-1);
+    const listed = await get(ctx, `${base}/workflows/${encodeURIComponent(file)}/runs`, { branch, status: 'completed', exclude_pull_requests: 'true', per_page: String(PER_PAGE) });
+    const earlierRuns = new Set((listed.workflow_runs ?? [])
+        .filter((r) => r.id !== runId &&
+        r.status === 'completed' &&
+        r.head_branch === branch &&
+        // A fork's pull request may come from a branch of the same name.
+        (r.head_repository?.id === undefined || r.head_repository.id === r.repository?.id))
+        .map((r) => r.id));
+    const where = `workflow ${workflowPath} on branch ${branch}` +
+        (attemptStart === undefined ? '' : `, nor from an earlier attempt of run ${runId}`);
+    if (earlierRuns.size === 0 && attemptStart === undefined) {
+        return none(ctx, `no earlier completed run of ${where}`);
+    }
+    let best;
+    let newestExpired;
+    let expiredCount = 0;
+    let scanned = 0;
+    let complete = false;
+    for (let page = 1; ctx.calls < MAX_CALLS - 1; page++) {
+        const list = await get(ctx, `${base}/artifacts`, {
+            name,
+            per_page: String(PER_PAGE),
+            page: String(page),
+        });
+        const artifacts = list.artifacts ?? [];
+        scanned += artifacts.length;
+        let matched = false;
+        for (const artifact of artifacts) {
+            const created = Date.parse(artifact.created_at ?? '');
+            const run = artifact.workflow_run?.id;
+            if (artifact.name !== name || run === undefined || Number.isNaN(created))
+                continue;
+            let from;
+            if (earlierRuns.has(run))
+                from = 'earlier-run';
+            // Strictly before: the API's times are whole seconds, and an artifact of the current
+            // attempt may share the second the attempt started in.
+            else if (run === runId && attemptStart !== undefined && created < attemptStart) {
+                from = 'earlier-attempt';
+            }
+            if (!from)
+                continue;
+            matched = true;
+            if (isExpired(artifact)) {
+                expiredCount++;
+                if (!newestExpired || created > Date.parse(newestExpired.created_at ?? '')) {
+                    newestExpired = artifact;
+                }
+                continue;
+            }
+            if (!best || created > best.created)
+                best = { artifact, from, created };
+        }
+        if (artifacts.length < PER_PAGE)
+            complete = true;
+        if (matched || complete)
+            break;
+    }
+    if (best) {
+        const { artifact, from } = best;
+        return {
+            kind: 'found',
+            artifactId: artifact.id,
+            runId: artifact.workflow_run?.id,
+            createdAt: artifact.created_at,
+            from,
+            branch,
+            ...(artifact.digest ? { digest: artifact.digest } : {}),
+            calls: ctx.calls,
+        };
+    }
+    if (newestExpired) {
+        return none(ctx, `only expired artifacts named "${name}" from ${where} (${expiredCount}; the newest, of run ` +
+            `${newestExpired.workflow_run?.id}, expired at ${newestExpired.expires_at}). Set ` +
+            '`retention-days` longer than the time between two runs to keep the previous one');
+    }
+    if (!complete) {
+        return none(ctx, `no artifact named "${name}" from ${where} among the newest ${scanned} of that name ` +
+            `(the lookup stops after ${MAX_CALLS} REST calls); other workflows or branches upload ` +
+            'under the same name: give this one its own `artifact-name`');
+    }
+    const prHint = ctx.target.event === 'pull_request' || ctx.target.event === 'pull_request_target'
+        ? `; a pull request compares with the base branch, so the workflow must also run on ${branch} (on push or on a schedule)`
+        : '';
+    return none(ctx, `no artifact named "${name}" from ${where}${prHint}`);
+}
+function none(ctx, what) {
+    return {
+        kind: 'none',
+        notice: `previous: auto found ${what}. This looks like a first run: every snapshot counts as ` +
+            'changed.',
+        calls: ctx.calls,
+    };
+}
+function isExpired(artifact) {
+    if (artifact.expired)
+        return true;
+    const expires = Date.parse(artifact.expires_at ?? '');
+    return !Number.isNaN(expires) && expires <= Date.now();
+}
+/** One REST call, counted against MAX_CALLS, bounded by the overall deadline. */
+async function get(ctx, path, query = {}) {
+    if (ctx.calls >= MAX_CALLS) {
+        // Unreachable by construction (the lookup plans its calls); kept as the hard bound.
+        throw new LookupError(`previous: auto stopped at its limit of ${MAX_CALLS} REST calls. ${GOING_ON}`);
+    }
+    ctx.calls++;
+    const url = new URL(ctx.target.apiUrl + path);
+    for (const [key, value] of Object.entries(query))
+        url.searchParams.set(key, value);
+    const what = `GET ${url.pathname}`;
+    let res;
+    let text;
+    try {
+        res = await fetch(url, {
+            headers: {
+                Authorization: `Bearer ${ctx.req.token}`,
+                Accept: 'application/vnd.github+json',
+                'X-GitHub-Api-Version': API_VERSION,
+                'User-Agent': USER_AGENT,
+            },
+            signal: ctx.signal,
+        });
+        text = await res.text();
+    }
+    catch (err) {
+        if (ctx.signal.aborted)
+            throw timedOut(ctx, what);
+        throw new LookupError(`previous: auto could not reach the GitHub API at ${ctx.target.apiUrl} (${what}): ` +
+            `${causeOf(err)}. Check GITHUB_API_URL and the runner's network; the next run tries ` +
+            `again. ${GOING_ON}`);
+    }
+    if (!res.ok)
+        throw httpError(ctx, what, res.status, res.headers, apiMessage(text));
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        throw new LookupError(`previous: auto got an answer that is not JSON from ${what} at ${ctx.target.apiUrl} ` +
+            `(${text.slice(0, 80)}). Check GITHUB_API_URL. ${GOING_ON}`);
+    }
+}
+function apiMessage(text) {
+    try {
+        const message = JSON.parse(text).message;
+        if (typeof message === 'string' && message)
+            return message;
+    }
+    catch {
+        // Not JSON: the status alone tells the story.
+    }
+    return text.trim().slice(0, 120);
+}
+/** A REST error status turned into the one warning, with the fix that status calls for. */
+function httpError(ctx, what, status, headers, message) {
+    const said = `${what} answered ${status}${message ? ` (${message})` : ''}`;
+    const lead = 'previous: auto could not look for the previous snapshots:';
+    if ((status === 403 || status === 429) && headers.get('x-ratelimit-remaining') === '0') {
+        const reset = Number(headers.get('x-ratelimit-reset'));
+        const at = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+        return new LookupError(`${lead} ${said}: the API rate limit of github-token is used up${at}. The next run tries ` +
+            `again; pass a token with its own limit in \`github-token\` if this recurs. ${GOING_ON}`);
+    }
+    if (status === 401) {
+        return new LookupError(`${lead} ${said}: github-token was rejected. Leave \`github-token\` unset to use the ` +
+            `job's token, or pass a valid one. ${GOING_ON}`);
+    }
+    if (status === 403) {
+        return new LookupError(`${lead} ${said}: github-token may not read this repository's Actions data. To fix it, ` +
+            `${PERMISSIONS_FIX}. ${GOING_ON}`);
+    }
+    if (status === 404) {
+        return new LookupError(`${lead} ${said}: github-token cannot see ${ctx.target.owner}/${ctx.target.repo} or its ` +
+            `workflow ${ctx.target.workflowPath}. A token for another repository, or one without ` +
+            `Actions access, gets 404 here: leave \`github-token\` unset or ${PERMISSIONS_FIX}. ` +
+            GOING_ON);
+    }
+    return new LookupError(`${lead} ${said}. This is usually temporary on GitHub's side; the next run tries again. ` +
+        GOING_ON);
+}
+function timedOut(ctx, what) {
+    return new LookupError(`previous: auto gave up after ${ctx.timeoutMs / 1000} s, its time limit, during ${what}. ` +
+        `The GitHub API or the artifact storage is slow; the next run tries again. ${GOING_ON}`);
+}
+/** The API URL the artifact library was first loaded with (see the header). */
+let libraryApiUrl;
+async function download(ctx, found, dir) {
+    const { owner, repo, apiUrl } = ctx.target;
+    const subject = `artifact "${ctx.req.artifactName}" (id ${found.artifactId}) of run ${found.runId}`;
+    const envUrl = (process.env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
+    const boundTo = libraryApiUrl ?? envUrl;
+    if (boundTo !== apiUrl) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto found ${subject} but cannot download it: the request's GITHUB_API_URL ` +
+            `(${apiUrl}) differs from ${boundTo}, which @actions/artifact uses (it reads ` +
+            `process.env once). Pass process.env as the request's env. ${GOING_ON}`);
+    }
+    let mod;
+    try {
+        mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        libraryApiUrl ??= apiUrl;
+    }
+    catch (err) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto found ${subject} but could not load @actions/artifact to download it: ` +
+            `${messageOf(err)}. ${GOING_ON}`);
+    }
+    if (ctx.calls >= MAX_CALLS)
+        throw new LookupError(`previous: auto has no REST call left. ${GOING_ON}`);
+    ctx.calls++;
+    const retryCauses = [];
+    const release = muteLibraryWarning((cause) => retryCauses.push(cause));
+    const job = new mod.DefaultArtifactClient().downloadArtifact(found.artifactId, {
+        path: dir,
+        ...(found.digest ? { expectedHash: found.digest } : {}),
+        findBy: {
+            token: ctx.req.token,
+            workflowRunId: found.runId,
+            repositoryOwner: owner,
+            repositoryName: repo,
+        },
+    });
+    // The library cannot be aborted: whatever wins the race below, the mute stays until the
+    // download settles (else its late warning would print), and a download that outlived the
+    // time limit removes its folder when it ends.
+    let timedOutFirst = false;
+    const settled = job.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    void settled.then(async () => {
+        release();
+        if (timedOutFirst)
+            await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => { });
+    });
+    const outcome = await Promise.race([settled, abortOf(ctx.signal)]);
+    if (outcome === 'aborted') {
+        timedOutFirst = true;
+        const last = retryCauses.at(-1);
+        throw new LookupError(`previous: auto gave up after ${ctx.timeoutMs / 1000} s, its time limit, while ` +
+            `downloading ${subject}${last ? ` (last attempt: ${last})` : ''}. The artifact storage ` +
+            `is slow or the artifact is damaged; the next run tries again. ${GOING_ON}`);
+    }
+    if (!outcome.ok) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw downloadError(subject, found.runId, outcome.error, retryCauses);
+    }
+    if (outcome.value.digestMismatch) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto downloaded ${subject}, but its content does not match the digest ` +
+            `${found.digest} the API lists: the artifact is corrupt. Delete it from run ` +
+            `${found.runId} (the next run then uses an older one or starts afresh). ${GOING_ON}`);
+    }
+    const entries = await (0,promises_.readdir)(dir, { recursive: true, withFileTypes: true });
+    if (!entries.some((e) => e.isFile())) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto downloaded ${subject}, but it holds no files: the artifact is empty or ` +
+            `corrupt. Delete it from run ${found.runId}; the next upload replaces it. ${GOING_ON}`);
+    }
+}
+function downloadError(subject, runId, error, retryCauses) {
+    const status = error.status;
+    const lead = `previous: auto found ${subject} but could not download it:`;
+    if (status === 401 || status === 403) {
+        return new LookupError(`${lead} the zip endpoint answered ${status} (${messageOf(error)}). To fix it, ` +
+            `${PERMISSIONS_FIX}. ${GOING_ON}`);
+    }
+    if (status === 404 || status === 410) {
+        return new LookupError(`${lead} the zip endpoint answered ${status}: it expired or was deleted after the lookup ` +
+            `listed it. The next run looks again. ${GOING_ON}`);
+    }
+    const cause = retryCauses.at(-1);
+    const corrupt = cause !== undefined && /zip/i.test(cause);
+    return new LookupError(`${lead} ${messageOf(error)}${cause ? ` (cause: ${cause})` : ''}. ` +
+        (corrupt
+            ? `The artifact is corrupt: delete it from run ${runId}; the next ` +
+                'run then uses an older one or starts afresh. '
+            : 'The artifact storage may be unreachable from this runner; the next run tries again. ') +
+        GOING_ON);
+}
+function abortOf(signal) {
+    if (signal.aborted)
+        return Promise.resolve('aborted');
+    return new Promise((done) => signal.addEventListener('abort', () => done('aborted'), { once: true }));
+}
+/**
+ * The exact start of the line @actions/artifact's `downloadArtifact` prints through
+ * `core.warning` before it rethrows (lib/internal/client.js). @actions/core writes a workflow
+ * command as one `process.stdout.write` of one line (newlines escaped as %0A).
+ */
+const LIBRARY_WARNING = '::warning::Download Artifact failed with error:';
+/** Its `core.debug` line for each failed blob attempt (lib/internal/download/download-artifact.js). */
+const LIBRARY_RETRY = /^::debug::Failed to download artifact after \d+ retries due to (.*?)\. Retrying in/;
+let mutes = 0;
+const retryListeners = new Set();
+let wrapper;
+let unwrapped;
+/**
+ * While at least one download is in flight, drops the library's warning line from stdout and
+ * reports the causes of its retries; every other write passes through untouched. The wrapper
+ * is removed when the last download settles, unless someone wrapped stdout after it, in which
+ * case it stays as a pass-through (removing it would remove their wrapper too).
+ */
+function muteLibraryWarning(onRetryCause) {
+    if (mutes++ === 0) {
+        if (!wrapper || process.stdout.write !== wrapper) {
+            const original = process.stdout.write;
+            unwrapped = original;
+            wrapper = function (chunk, ...rest) {
+                if (mutes > 0 && typeof chunk === 'string') {
+                    if (chunk.startsWith(LIBRARY_WARNING)) {
+                        const callback = rest.find((r) => typeof r === 'function');
+                        if (callback)
+                            process.nextTick(callback);
+                        return true;
+                    }
+                    const retry = LIBRARY_RETRY.exec(chunk);
+                    if (retry) {
+                        const cause = unescapeCommand(retry[1]);
+                        for (const listener of retryListeners)
+                            listener(cause);
+                    }
+                }
+                return original.call(this, chunk, ...rest);
+            };
+            process.stdout.write = wrapper;
+        }
+    }
+    retryListeners.add(onRetryCause);
+    let released = false;
+    return () => {
+        if (released)
+            return;
+        released = true;
+        retryListeners.delete(onRetryCause);
+        if (--mutes === 0 && process.stdout.write === wrapper && unwrapped) {
+            process.stdout.write = unwrapped;
+            wrapper = undefined;
+            unwrapped = undefined;
+        }
+    };
+}
+function unescapeCommand(text) {
+    return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+/** fetch rejects with "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is its cause. */
+function causeOf(err) {
+    const cause = err.cause;
+    if (cause === undefined)
+        return messageOf(err);
+    const code = cause.code;
+    const text = messageOf(cause);
+    return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+}
+function unexpected(err) {
+    return `previous: auto failed unexpectedly: ${messageOf(err)}. Please report this. ${GOING_ON}`;
+}
+function messageOf(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+;// CONCATENATED MODULE: ./src/previous/source.ts
+/**
+ * Turns the `previous` input into the folder the engine compares with, before sensing.
+ *
+ * - A folder: used as it is (the engine reads it, and tolerates anything in it).
+ * - `auto` (auto.ts): the previous beat's artifact, downloaded under RUNNER_TEMP. A first run
+ *   is a notice and an empty previous (`changed` = true); a failure is one warning and an empty
+ *   previous; where `auto` cannot work at all (outside a runner, on GHES) it is one warning and
+ *   the run goes on as if `previous` were unset. It never fails the step.
+ */
+
+
+
+async function resolvePrevious(input, options) {
+    if (input === undefined)
+        return { warnings: [], notices: [] };
+    if (input.mode === 'path')
+        return { source: { dir: input.dir, source: 'path' }, warnings: [], notices: [] };
+    const parent = options.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    const fetched = await fetchPrevious({ env: options.env, token: options.token, artifactName: options.artifactName }, parent);
+    const warning = (message) => ({
+        code: WarningCode.PreviousProblem,
+        title: 'previous: auto',
+        message,
+    });
+    switch (fetched.kind) {
+        case 'found':
+            return {
+                source: {
+                    dir: fetched.dir,
+                    source: 'auto',
+                    runId: fetched.runId,
+                    artifactId: fetched.artifactId,
+                },
+                warnings: [],
+                notices: [],
+            };
+        case 'none':
+            // Nothing to compare with: every snapshot counts as changed, and the notice says why.
+            return { source: { source: 'auto' }, warnings: [], notices: [fetched.notice] };
+        case 'failed':
+            return { source: { source: 'auto' }, warnings: [warning(fetched.warning)], notices: [] };
+        case 'unsupported':
+            return { warnings: [warning(fetched.warning)], notices: [] };
+    }
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -34157,204 +34982,34 @@ function sensorEnv(base, ctx) {
     return env;
 }
 
-;// CONCATENATED MODULE: ./src/sense/nagios.ts
+;// CONCATENATED MODULE: ./src/sense/index-file.ts
+/** index.json stays under this size by dropping its oldest history first. */
+const INDEX_WRITE_MAX_BYTES = 4 * 1024 * 1024;
+/** Between two beats: a comma, a line break, the indentation of a beat. */
+const BEAT_SEPARATOR = ',\n    ';
 /**
- * The Nagios plugin API (`# looop:format=nagios`): a plugin's stdout and exit code → the
- * snapshot `{signal:{state}, detail:{output, long_output, perfdata, exit_code}}`.
- *
- * Output (SPEC "Nagios plugins", after the Nagios Core plugin API):
- * - stdout is decoded as UTF-8, invalid bytes replaced by U+FFFD. Lines end at `\n`; the
- *   `\r` of a CRLF is whitespace like any other at a line's end.
- * - Line 1 is `TEXT` or `TEXT|PERFDATA`, split at its first `|`. `output` is TEXT, trimmed;
- *   `""` when stdout is empty.
- * - Further lines are long output, up to the first of them holding a `|`: that line's text
- *   before its `|` is still long output, and everything after that `|`, to the end of stdout
- *   and across lines, is perfdata. `long_output` is those lines joined by `\n`, each without
- *   trailing whitespace (indentation stays), blank lines at both ends dropped; null when
- *   nothing is left.
- *
- * Perfdata: items separated by whitespace (line breaks included), each
- * `'label'=value[UOM];[warn];[crit];[min];[max]`. Decisions where the guidelines are silent
- * or plugins stray from them; the aim is to keep every figure a plugin meant, and never to
- * invent one:
- * - A label is quoted with `'` when it holds spaces, `=` or `'`; `''` inside quotes is one
- *   quote. A quote left open at the end of its line is taken literally: the item is read as
- *   unquoted. A quoted label must be followed by `=`, else the item is dropped.
- * - An item without `=`, or with an empty label (`=5`, `''=5`), is dropped: nothing could
- *   name its figure. A `|` outside quotes in perfdata separates items like a space (plugins
- *   that print `a=1 | b=2`).
- * - An item with a label and `=` is always kept. Its value is a number or null: null for `U`
- *   (undetermined, as the guidelines define), and also for an empty, `-`, or unreadable value
- *   (`temp=hot`), so the label stays visible and no wrong number is reported.
- * - Numbers: an optional sign, digits with `.` or `,` as the decimal separator (`0,5` = 0.5,
- *   as printed under a comma locale; a second separator, `1,234,567`, makes it unreadable),
- *   and an optional exponent (`1e3`). Out of double range (`1e999`) or not finite → null.
- *   `-0` is 0.
- * - `uom` is the text after the value's number, as written (`s`, `MB`, `%`, `MiB`, `c`), or
- *   `""`; it must not start with a digit, sign or separator, else the value is unreadable
- *   (null) and `uom` is `""`, as for `U`.
- * - `warn` and `crit` are the range strings exactly as written (`10`, `10:`, `~:10`, `@5:10`,
- *   `0,5`), unchecked, or null when empty or absent.
- * - `min` and `max` are numbers read as the value is, a trailing unit allowed and ignored
- *   (`0%`); null when empty, absent, `U` or unreadable. Fields after `max` are ignored.
- * - Duplicate labels are all kept, in order.
- *
- * Exit codes: 0 ok, 1 warning, 2 critical, 3 and any other (negative, over 3) unknown.
- * Only the state is signal; output and figures are detail, so moving figures never change
- * the world hash. Nothing here throws, whatever the bytes.
+ * `index` (whose last key must not be `history`: it is added last) with `history` appended;
+ * returns the text and the beats it kept (the newest that fit).
  */
-/** 0 ok, 1 warning, 2 critical, anything else (3 included) unknown. */
-function nagiosState(exitCode) {
-    switch (exitCode) {
-        case 0:
-            return 'ok';
-        case 1:
-            return 'warning';
-        case 2:
-            return 'critical';
-        default:
-            return 'unknown';
+function renderIndexText(index, history, maxBytes = INDEX_WRITE_MAX_BYTES) {
+    const head = JSON.stringify({ ...index, history: [] }, null, 2);
+    // `…"history": []\n}`: the beats go between the brackets.
+    const open = head.slice(0, -'[]\n}'.length);
+    const beats = history.map((beat) => JSON.stringify(beat));
+    const close = '\n  ]\n}\n';
+    let size = Buffer.byteLength(open) + 1 + Buffer.byteLength('\n    ') + Buffer.byteLength(close);
+    const sizes = beats.map((b) => Buffer.byteLength(b));
+    for (const s of sizes)
+        size += s;
+    size += Math.max(0, beats.length - 1) * BEAT_SEPARATOR.length;
+    let first = 0;
+    while (first < beats.length && size > maxBytes) {
+        size -= (sizes[first] ?? 0) + (first < beats.length - 1 ? BEAT_SEPARATOR.length : 0);
+        first++;
     }
-}
-/** The snapshot for a plugin that exited with `exitCode` after printing `stdout`. */
-function nagiosSnapshot(stdout, exitCode) {
-    const { output, long_output, perfdata } = parsePluginOutput(stdout);
-    return {
-        signal: { state: nagiosState(exitCode) },
-        detail: { output, long_output, perfdata, exit_code: exitCode },
-    };
-}
-/** Splits a plugin's stdout into output, long output and perfdata (see the module header). */
-function parsePluginOutput(stdout) {
-    const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
-    const firstBreak = text.indexOf('\n');
-    const firstLine = firstBreak < 0 ? text : text.slice(0, firstBreak);
-    const rest = firstBreak < 0 ? '' : text.slice(firstBreak + 1);
-    const firstBar = firstLine.indexOf('|');
-    const output = (firstBar < 0 ? firstLine : firstLine.slice(0, firstBar)).trim();
-    let perfText = firstBar < 0 ? '' : firstLine.slice(firstBar + 1);
-    // The first `|` after line 1 ends the long output, wherever it is on its line.
-    const restBar = rest.indexOf('|');
-    const longText = restBar < 0 ? rest : rest.slice(0, restBar);
-    if (restBar >= 0)
-        perfText += `\n${rest.slice(restBar + 1)}`;
-    return { output, long_output: longOutput(longText), perfdata: parsePerfdata(perfText) };
-}
-/** The items of a perfdata text (see the module header for what is kept). Never throws. */
-function parsePerfdata(text) {
-    const items = [];
-    let i = 0;
-    while (i < text.length) {
-        if (isSeparator(text[i])) {
-            i++;
-            continue;
-        }
-        let label;
-        const quoted = text[i] === "'" ? readQuoted(text, i) : undefined;
-        if (quoted !== undefined) {
-            i = quoted.end;
-            if (text[i] !== '=') {
-                i = skipItem(text, i);
-                continue;
-            }
-            label = quoted.label;
-        }
-        else {
-            const unquoted = readUnquotedLabel(text, i);
-            i = unquoted.end;
-            // Stopped by a separator or the end: a word without `=`, dropped.
-            if (text[i] !== '=')
-                continue;
-            label = unquoted.label;
-        }
-        // text[i] is the `=`; the data runs to the next separator.
-        const dataEnd = skipItem(text, i + 1);
-        const data = text.slice(i + 1, dataEnd);
-        i = dataEnd;
-        if (label !== '')
-            items.push(perfdatum(label, data));
-    }
-    return items;
-}
-/** Whitespace (line breaks included) and `|` end a perfdata item outside quotes. */
-function isSeparator(c) {
-    return (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f' || c === '|');
-}
-/** The index of the first separator at or after `i` (or the end). */
-function skipItem(text, i) {
-    while (i < text.length && !isSeparator(text[i]))
-        i++;
-    return i;
-}
-/**
- * The label quoted at `start` (a `'`) and the index just after its closing quote, or
- * undefined when no closing quote comes before the end of the line.
- */
-function readQuoted(text, start) {
-    let label = '';
-    let i = start + 1;
-    while (i < text.length && text[i] !== '\n') {
-        if (text[i] === "'") {
-            if (text[i + 1] === "'") {
-                label += "'";
-                i += 2;
-                continue;
-            }
-            return { label, end: i + 1 };
-        }
-        label += text[i];
-        i++;
-    }
-    return undefined;
-}
-/** An unquoted label: up to the first `=` or separator; `end` is the index of what stopped it. */
-function readUnquotedLabel(text, start) {
-    let i = start;
-    while (i < text.length && text[i] !== '=' && !isSeparator(text[i]))
-        i++;
-    return { label: text.slice(start, i), end: i };
-}
-/** `value[UOM];[warn];[crit];[min];[max]` → the item. */
-function perfdatum(label, data) {
-    const [valueField = '', warn = '', crit = '', min = '', max = ''] = data.split(';');
-    const { value, uom } = readValue(valueField);
-    return {
-        label,
-        value,
-        uom,
-        warn: warn === '' ? null : warn,
-        crit: crit === '' ? null : crit,
-        min: readValue(min).value,
-        max: readValue(max).value,
-    };
-}
-/** Sign, digits with `.` or `,` decimals, exponent: the number at the start of a field. */
-const NUMBER = /^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?/;
-/** What a unit must not start with: it would mean a malformed number (`1.2.3`, `1-2`). */
-const NOT_A_UNIT_START = /^[-+.,0-9]/;
-/** A value field → its number (or null) and its unit (or ""). */
-function readValue(field) {
-    const match = NUMBER.exec(field);
-    if (match === null)
-        return { value: null, uom: '' };
-    const uom = field.slice(match[0].length);
-    if (NOT_A_UNIT_START.test(uom))
-        return { value: null, uom: '' };
-    const n = Number(match[0].replace(',', '.'));
-    if (!Number.isFinite(n))
-        return { value: null, uom };
-    return { value: n === 0 ? 0 : n, uom };
-}
-/** The long output text → lines without trailing whitespace, blank ends dropped; or null. */
-function longOutput(text) {
-    const lines = text.split('\n').map((line) => line.trimEnd());
-    let start = 0;
-    let end = lines.length;
-    while (start < end && lines[start] === '')
-        start++;
-    while (end > start && lines[end - 1] === '')
-        end--;
-    return start === end ? null : lines.slice(start, end).join('\n');
+    const kept = beats.slice(first);
+    const text = kept.length === 0 ? `${head}\n` : `${open}[\n    ${kept.join(BEAT_SEPARATOR)}${close}`;
+    return { text, history: history.slice(first) };
 }
 
 ;// CONCATENATED MODULE: ./src/sense/outcome.ts
@@ -34408,8 +35063,6 @@ function snapshotBytes(outcome, ctx) {
             });
         case Status.SpawnError:
             return serialize({ signal: { error: 'spawn-error' }, detail: { message } });
-        case Status.Warning:
-            throw new Error('snapshotBytes: status `warning` exists only for Nagios-format sensors; judgeNagios builds their snapshot');
         case Status.Fresh:
             throw new Error('snapshotBytes: status `fresh` is not a process outcome; publish the previous snapshot as is');
     }
@@ -34435,107 +35088,6 @@ function excerpt(stdout) {
 }
 function serialize(value) {
     return Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
-}
-
-;// CONCATENATED MODULE: ./src/sense/nagios-outcome.ts
-/**
- * How a Nagios-format sensor (`# looop:format=nagios`) ended: its process outcome → status,
- * message and snapshot bytes. The plugin runs like any sensor (run-sensor.ts: one process
- * group, timeout, caps); only the reading of how it ended differs, and that lives here.
- *
- * The checks, in order:
- * 1. `timeout`, `killed`, `spawn-error` and `cancelled` stand as for any sensor: the plugin
- *    never finished, so it has no state to read.
- * 2. stdout over `max-bytes` → `too-large`, whatever the exit code: what is kept is a cut
- *    text whose perfdata may stop mid-item, so no snapshot built from it could be trusted,
- *    and a plugin printing more than the cap is misconfigured in any state.
- * 3. Otherwise the exit code decides: 0 → `ok`, 1 → `warning`, 2 (critical), 3 (unknown) and
- *    any other code → `failed`. The snapshot, for all three, is the parsed plugin output
- *    (nagios.ts), whose signal is the state alone. Empty output is allowed.
- */
-
-
-
-/** The outcome of a Nagios plugin run, judged by the plugin API. */
-function judgeNagios(outcome, ctx) {
-    const exitCode = outcome.exitCode;
-    const exited = outcome.status === Status.Ok ||
-        outcome.status === Status.Failed ||
-        outcome.status === Status.InvalidJson ||
-        outcome.status === Status.TooLarge;
-    if (!exited || exitCode === undefined) {
-        return { outcome, bytes: snapshotBytes(outcome, ctx) };
-    }
-    if (outcome.stdoutBytes > ctx.maxBytes) {
-        const tooLarge = {
-            ...outcome,
-            status: Status.TooLarge,
-            message: `printed ${outcome.stdoutBytes} bytes on stdout (exit ${exitCode}), over the max-bytes ` +
-                `cap of ${ctx.maxBytes}: drop verbose flags (-v) from the plugin's command line, or ` +
-                'raise `max-bytes`',
-        };
-        return { outcome: tooLarge, bytes: snapshotBytes(tooLarge, ctx) };
-    }
-    const snapshot = nagiosSnapshot(outcome.stdout, exitCode);
-    const { state } = snapshot.signal;
-    const text = snapshot.detail.output !== ''
-        ? snapshot.detail.output
-        : `the plugin printed no output (exit ${exitCode})`;
-    const status = state === 'ok' ? Status.Ok : state === 'warning' ? Status.Warning : Status.Failed;
-    // A warning's title already says `warning`; a failure says which state made it one.
-    const message = status === Status.Ok ? '' : status === Status.Warning ? text : `${state}: ${text}`;
-    return {
-        outcome: { ...outcome, status, message },
-        bytes: Buffer.from(`${JSON.stringify(snapshot)}\n`, 'utf8'),
-    };
-}
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/sense/retry.ts
-/**
- * The `retries` input: a sensor that ended in a failure status is run again, up to `retries`
- * more times, RETRY_PAUSE_MS from the end of one attempt to the start of the next. The last
- * attempt decides: its outcome is the sensor's, every earlier one is dropped.
- *
- * Invariants:
- * - Only failures are retried: `ok`, `fresh` and `warning` end the loop at once (a plugin's
- *   warning is a state it reports, not a hiccup to wait out), and so does `cancelled`.
- * - Cancellation stops the loop: no attempt starts once the signal has fired. A cancel during
- *   a pause leaves the last finished attempt as the sensor's result (it is what really
- *   happened, and the step fails as cancelled anyway); a cancel during an attempt makes that
- *   attempt `cancelled`, as for any running sensor.
- */
-
-
-/** From the end of one attempt to the start of the next. */
-const RETRY_PAUSE_MS = 1000;
-/** Runs `attempt` until its status is no failure or the retries are spent. */
-async function withRetries(attempt, statusOf, options) {
-    let last = await attempt();
-    let attempts = 1;
-    while (attempts <= options.retries && shouldRetry(statusOf(last))) {
-        if (!(await pause(options.cancel)))
-            break;
-        last = await attempt();
-        attempts++;
-    }
-    return { last, attempts };
-}
-function shouldRetry(status) {
-    return isFailure(status) && status !== Status.Cancelled;
-}
-/** Waits RETRY_PAUSE_MS; false when the run was cancelled before or during the wait. */
-async function pause(cancel) {
-    if (cancel?.aborted)
-        return false;
-    try {
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(RETRY_PAUSE_MS, undefined, { signal: cancel });
-        return true;
-    }
-    catch {
-        return false;
-    }
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -34877,6 +35429,321 @@ class TailBuffer {
     }
 }
 
+;// CONCATENATED MODULE: ./src/sense/previous.ts
+/**
+ * Reads a previous snapshots folder (`previous`): its index.json and its snapshots, before this
+ * run writes or prunes anything, since `previous` may be the snapshots folder itself.
+ *
+ * The folder is untrusted input (a cache restored from another branch, a foreign artifact, a
+ * hand-made folder), so:
+ * - Nothing here throws for any content. What cannot be read is a warning and is treated as
+ *   absent: a bad index.json costs the streaks, cadence and history; a bad snapshot counts as
+ *   missing from the previous world.
+ * - Reading is bounded: index.json up to INDEX_MAX_BYTES, a snapshot up to SNAPSHOT_MAX_BYTES,
+ *   at most MAX_FILES snapshot files and TOTAL_MAX_BYTES in all. Only regular files are read,
+ *   never through a symlink (O_NOFOLLOW, then the opened handle is checked), so a link to
+ *   /dev/zero, a FIFO or a file outside the folder can neither hang the run nor be read.
+ * - index.json is validated field by field; malformed rows and history entries are dropped,
+ *   counted in one warning. Nothing of it is walked recursively, so nesting costs nothing.
+ */
+
+
+
+
+
+
+
+
+/** index.json is written under 4 MiB; anything past this is not ours. */
+const INDEX_MAX_BYTES = 16 * 1024 * 1024;
+/** The largest snapshot a run can write (an `ok` one at the 64 MiB ceiling), with room to spare. */
+const SNAPSHOT_MAX_BYTES = MAX_BYTES_CEILING + 64 * 1024;
+/** Snapshot files read from one previous folder. */
+const MAX_FILES = 20_000;
+/** Bytes of snapshots read from one previous folder in all. */
+const TOTAL_MAX_BYTES = 1024 * 1024 * 1024;
+/** Files read at once: a handful, as each may be up to SNAPSHOT_MAX_BYTES in memory. */
+const READ_CONCURRENCY = 4;
+/** A warning names at most this many files. */
+const NAMED_IN_WARNING = 5;
+/** Loads a previous folder. Never throws; every problem is a warning in the result. */
+async function loadPrevious(source) {
+    const state = {
+        source,
+        snapshots: new Map(),
+        entries: new Map(),
+        streaks: new Map(),
+        history: [],
+        empty: true,
+        warnings: [],
+    };
+    const warn = (title, message) => {
+        state.warnings.push({ code: WarningCode.PreviousProblem, title: `previous: ${title}`, message });
+    };
+    if (source.dir === undefined)
+        return state;
+    const dir = source.dir;
+    const dirStat = await (0,promises_.stat)(dir).catch((error) => error);
+    if (dirStat instanceof Error) {
+        if (dirStat.code === 'ENOENT') {
+            state.notice = `\`previous\` (${dir}) does not exist: there is nothing to compare with, so every snapshot counts as changed.`;
+        }
+        else {
+            warn('unreadable', `${dir} could not be read (${(0,src_util/* messageOf */.bD)(dirStat)}); this run goes on as if it were empty.`);
+        }
+        return state;
+    }
+    if (!dirStat.isDirectory()) {
+        warn('not a folder', `\`previous\` is ${dir}, which is not a folder. Point it at an earlier snapshots folder (restored by actions/cache or download-artifact), or use \`auto\`. This run goes on as if it were empty.`);
+        return state;
+    }
+    const { names, truncated, listError } = await snapshotNames(dir);
+    if (listError)
+        warn('unreadable', `${dir} could not be listed (${listError}); this run goes on as if it were empty.`);
+    if (truncated) {
+        warn('too many files', `${dir} holds more than ${MAX_FILES} snapshot files; only the first ${MAX_FILES} in name order were read.`);
+    }
+    await readIndex(dir, state, warn);
+    const problems = [];
+    let totalBytes = 0;
+    let next = 0;
+    const worker = async () => {
+        while (next < names.length) {
+            const fileName = names[next++];
+            const file = external_node_path_default().join(dir, fileName);
+            if (totalBytes >= TOTAL_MAX_BYTES) {
+                problems.push(`${fileName} (not read: the folder's snapshots pass ${TOTAL_MAX_BYTES / 1024 ** 3} GiB)`);
+                continue;
+            }
+            const bytes = await readBounded(file, SNAPSHOT_MAX_BYTES);
+            if (!Buffer.isBuffer(bytes)) {
+                problems.push(`${fileName} (${bytes.problem})`);
+                continue;
+            }
+            totalBytes += bytes.length;
+            const signal = signalOfBytes(bytes);
+            if (signal === undefined) {
+                problems.push(`${fileName} (not JSON)`);
+                continue;
+            }
+            state.snapshots.set(fileName.slice(0, -'.json'.length), { path: file, ...signal });
+        }
+    };
+    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+    if (problems.length > 0) {
+        problems.sort(src_util/* compareBytes */.Xo);
+        const named = problems.slice(0, NAMED_IN_WARNING).join(', ');
+        const more = problems.length > NAMED_IN_WARNING ? ` and ${problems.length - NAMED_IN_WARNING} more` : '';
+        warn(problems.length === 1
+            ? 'a snapshot is unreadable'
+            : `${problems.length} snapshots are unreadable`, `In ${dir}: ${named}${more}. Each counts as absent from the previous beat, so its sensor counts as changed.`);
+    }
+    state.empty = state.snapshots.size === 0;
+    if (state.empty && state.notice === undefined && state.warnings.length === 0) {
+        state.notice = `\`previous\` (${dir}) holds no snapshots: there is nothing to compare with, so every snapshot counts as changed.`;
+    }
+    return state;
+}
+/**
+ * The snapshot shapes in `dir`, in byte order, at most MAX_FILES of them. The folder is walked
+ * as a stream, so a folder of millions of entries costs only the names kept.
+ */
+async function snapshotNames(dir) {
+    const names = [];
+    let seen = 0;
+    try {
+        for await (const entry of await (0,promises_.opendir)(dir)) {
+            if (!isSnapshotFile(entry.name))
+                continue;
+            seen++;
+            names.push(entry.name);
+            // Kept sorted and cut as it grows, so the first MAX_FILES in name order are what stays.
+            if (names.length > 2 * MAX_FILES) {
+                names.sort(src_util/* compareBytes */.Xo);
+                names.length = MAX_FILES;
+            }
+        }
+    }
+    catch (error) {
+        return { names: [], truncated: false, listError: (0,src_util/* messageOf */.bD)(error) };
+    }
+    names.sort(src_util/* compareBytes */.Xo);
+    if (names.length > MAX_FILES)
+        names.length = MAX_FILES;
+    return { names, truncated: seen > MAX_FILES };
+}
+/** The wake signal's sha256 and shortened text, or undefined when the bytes are not JSON. */
+function signalOfBytes(bytes) {
+    try {
+        const parsed = parseJson(bytes);
+        if (parsed === undefined)
+            return undefined;
+        const canonical = canonicalJson(wakeSignal(parsed.value));
+        const text = shortenSignal(canonical);
+        return {
+            signalSha256: (0,external_node_crypto_.createHash)('sha256').update(canonical, 'utf8').digest('hex'),
+            text: () => text,
+        };
+    }
+    catch {
+        // A value nested deeper than the stack allows cannot be canonicalised: not a usable signal.
+        return undefined;
+    }
+}
+async function readIndex(dir, state, warn) {
+    const file = external_node_path_default().join(dir, INDEX_FILE);
+    const bytes = await readBounded(file, INDEX_MAX_BYTES);
+    if (!Buffer.isBuffer(bytes)) {
+        if (bytes.problem === 'missing') {
+            // A folder with snapshots but no index (a partial cache, a hand-made folder).
+            return;
+        }
+        warn('index.json unreadable', `${file}: ${bytes.problem}. Streaks, cadence and history start over this run.`);
+        return;
+    }
+    const parsed = parseJson(bytes);
+    const index = parsed?.value;
+    if (!isRecord(index) || index.version !== 1 || !Array.isArray(index.sensors)) {
+        const why = parsed === undefined ? 'not JSON' : 'not a looop index (version 1 with a `sensors` list)';
+        warn('index.json unreadable', `${file} is ${why}. Streaks, cadence and history start over this run.`);
+        return;
+    }
+    let badRows = 0;
+    for (const row of index.sensors) {
+        if (!isRecord(row) || typeof row.name !== 'string') {
+            badRows++;
+            continue;
+        }
+        const streak = Number.isSafeInteger(row.streak) && row.streak >= 0 ? row.streak : 0;
+        state.entries.set(row.name, {
+            status: typeof row.status === 'string' ? row.status : undefined,
+            sensedAt: isIsoTime(row.sensed_at) ? row.sensed_at : undefined,
+            scriptSha256: typeof row.script_sha256 === 'string' && /^[0-9a-f]{64}$/.test(row.script_sha256)
+                ? row.script_sha256
+                : undefined,
+            streak,
+        });
+        state.streaks.set(row.name, streak);
+    }
+    if (isIsoTime(index.started_at))
+        state.sensedAt = index.started_at;
+    let badHistory = 0;
+    if (Array.isArray(index.history)) {
+        for (const entry of index.history.slice(-HISTORY_MAX_ENTRIES)) {
+            const valid = historyEntry(entry);
+            if (valid)
+                state.history.push(valid);
+            else
+                badHistory++;
+        }
+    }
+    else if (index.history !== undefined) {
+        badHistory++;
+    }
+    if (badRows + badHistory > 0) {
+        const parts = [
+            ...(badRows > 0 ? [`${badRows} malformed sensor row(s)`] : []),
+            ...(badHistory > 0
+                ? [`${badHistory} malformed history entr${badHistory === 1 ? 'y' : 'ies'}`]
+                : []),
+        ];
+        warn('index.json partly unreadable', `${file}: ${parts.join(' and ')} ignored.`);
+    }
+}
+function historyEntry(value) {
+    if (!isRecord(value))
+        return undefined;
+    const { sensed_at, run_id, world_hash, statuses } = value;
+    if (!isIsoTime(sensed_at) || typeof world_hash !== 'string' || !isRecord(statuses))
+        return undefined;
+    if (run_id !== null && !Number.isSafeInteger(run_id))
+        return undefined;
+    const kept = {};
+    for (const [name, status] of Object.entries(statuses)) {
+        if (typeof status !== 'string')
+            return undefined;
+        kept[name] = status;
+    }
+    return { sensed_at, run_id: run_id, world_hash, statuses: kept };
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function isIsoTime(value) {
+    return typeof value === 'string' && value.length <= 40 && !Number.isNaN(Date.parse(value));
+}
+/**
+ * At most `max` bytes of a regular file, never through a symlink and never blocking on a FIFO
+ * or a device; a problem (`missing`, `a symlink`, `larger than …`) otherwise.
+ */
+async function readBounded(file, max) {
+    // O_NOFOLLOW and O_NONBLOCK do not exist on Windows, which has no FIFOs in folders.
+    const flags = promises_.constants.O_RDONLY | (promises_.constants.O_NONBLOCK ?? 0) | (promises_.constants.O_NOFOLLOW ?? 0);
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, flags);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return { problem: 'missing' };
+        if (code === 'ELOOP')
+            return { problem: 'a symlink, which is never followed' };
+        return { problem: (0,src_util/* messageOf */.bD)(error) };
+    }
+    try {
+        const info = await handle.stat();
+        if (!info.isFile())
+            return { problem: 'not a regular file' };
+        if (info.size > max)
+            return { problem: `larger than ${max} bytes` };
+        const buffer = Buffer.alloc(Math.min(info.size, max) + 1);
+        let filled = 0;
+        while (filled < buffer.length) {
+            const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        // Grown since the stat: still never more than `max`.
+        if (filled > max)
+            return { problem: `larger than ${max} bytes` };
+        return buffer.subarray(0, filled);
+    }
+    catch (error) {
+        return { problem: (0,src_util/* messageOf */.bD)(error) };
+    }
+    finally {
+        await handle.close().catch(() => { });
+    }
+}
+/**
+ * The previous snapshot of `name`, to be republished as `fresh`, when SPEC's cadence allows it:
+ * the previous index lists it `ok` or `fresh`, taken by the same script content, first taken
+ * less than `intervalS` ago (and not in the future: a clock that disagrees runs the sensor),
+ * and its file still holds the signal that was loaded.
+ */
+async function reusableSnapshot(previous, name, scriptSha256, intervalS, now) {
+    const entry = previous?.entries.get(name);
+    const snapshot = previous?.snapshots.get(name);
+    if (!entry || !snapshot || scriptSha256 === undefined || entry.sensedAt === undefined) {
+        return undefined;
+    }
+    if (entry.status !== 'ok' && entry.status !== 'fresh')
+        return undefined;
+    if (entry.scriptSha256 !== scriptSha256)
+        return undefined;
+    const age = now - Date.parse(entry.sensedAt);
+    if (!(age >= 0 && age < intervalS * 1000))
+        return undefined;
+    const bytes = await readBounded(snapshot.path, SNAPSHOT_MAX_BYTES);
+    if (!Buffer.isBuffer(bytes))
+        return undefined;
+    if (signalOfBytes(bytes)?.signalSha256 !== snapshot.signalSha256)
+        return undefined;
+    return { bytes, sensedAt: entry.sensedAt };
+}
+
 ;// CONCATENATED MODULE: ./src/sense/snapshots.ts
 /**
  * The snapshots directory: atomic publishing, pruning of what this action owns, index.json.
@@ -35016,6 +35883,8 @@ function worldHash(files) {
 
 
 
+
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -35023,13 +35892,17 @@ async function sense(options) {
     const scripts = await discoverSensors(options.patterns, options.workingDirectory, [
         options.snapshotsDir,
     ]);
+    const warnings = [];
+    // Before the folder is prepared: `previous` may be the snapshots folder, about to be pruned.
+    const previous = options.previous ? await loadPrevious(options.previous) : undefined;
+    if (previous)
+        warnings.push(...previous.warnings);
     const keep = new Set([INDEX_FILE]);
     for (const s of scripts)
         keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName));
     for (const p of options.probes)
         keep.add(snapshotFile(probeSnapshotName(p)));
     await prepareDirectory(options.snapshotsDir, keep);
-    const warnings = [];
     // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
     if (platform !== 'win32') {
         for (const s of scripts.filter((x) => !x.executable)) {
@@ -35067,15 +35940,24 @@ async function sense(options) {
             return { ...produced, snapshot: undefined };
         }
     };
-    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform)));
+    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform, previous)));
     const probeRuns = await Promise.all(options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
     // In script order, whatever order the sensors finished in.
     for (const run of sensorRuns)
         warnings.push(...(run.warnings ?? []));
     const produced = [...sensorRuns, ...probeRuns].sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.entry.name, b.entry.name));
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
+    const comparison = previous && compareWith(previous, produced);
+    if (comparison)
+        warnings.push(...flappingWarnings(comparison, produced));
     const finished = new Date();
     const entries = produced.map((p) => p.entry);
+    const beat = {
+        sensed_at: started.toISOString(),
+        run_id: runIdOf(options.env),
+        world_hash: hash,
+        statuses: Object.fromEntries(sensorsOf(entries).map((e) => [e.name, e.status])),
+    };
     const result = {
         entries,
         worldHash: hash,
@@ -35086,44 +35968,91 @@ async function sense(options) {
         indexPath: external_node_path_default().join(options.snapshotsDir, INDEX_FILE),
         warnings,
         cancelled: options.cancel?.aborted ?? false,
+        comparison,
+        notices: previous?.notice ? [previous.notice] : [],
     };
+    const index = renderIndex(result, options, previous, nextHistory(previous?.history ?? [], beat));
     // A sensor may have removed the whole folder; index.json is written all the same.
     await (0,promises_.mkdir)(options.snapshotsDir, { recursive: true });
-    written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)));
-    return { ...result, writtenFiles: written.sort() };
+    written.push(await publish(options.snapshotsDir, INDEX_FILE, index.text));
+    return { ...result, history: index.history, writtenFiles: written.sort() };
 }
-async function senseScript(script, options, platform) {
+/**
+ * Compares what was published with `previous`, and sets each entry's streak. A snapshot that
+ * could not be published is not part of this world, as the hash already says.
+ */
+function compareWith(previous, produced) {
+    const current = new Map();
+    for (const p of produced) {
+        const bytes = p.snapshot?.bytes;
+        if (!bytes)
+            continue;
+        current.set(p.entry.name, { signalSha256: p.entry.signalSha256, text: () => signalText(bytes) });
+    }
+    const comparison = compareSnapshots(previous, current);
+    for (const p of produced)
+        p.entry.streak = comparison.streaks.get(p.entry.name) ?? 0;
+    return comparison;
+}
+/** The shortened canonical wake signal of snapshot bytes (this run's are always JSON). */
+function signalText(bytes) {
+    const parsed = parseJson(bytes);
+    return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'));
+}
+function flappingWarnings(comparison, produced) {
+    const byName = new Map(produced.map((p) => [p.entry.name, p.entry]));
+    return comparison.flapping.map((name) => {
+        const entry = byName.get(name);
+        return {
+            code: WarningCode.Flapping,
+            title: `${name}: flapping`,
+            message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
+            file: entry?.scriptPath,
+        };
+    });
+}
+/** GITHUB_RUN_ID as a number; null outside a runner (or when it is not a number). */
+function runIdOf(env) {
+    const value = env.GITHUB_RUN_ID;
+    const n = Number(value);
+    return value !== undefined && /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : null;
+}
+async function senseScript(script, options, platform, previous) {
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
     // Read once, here: every directive (format, interval) comes from this one result. A script
-    // that cannot be read has none; running it then fails and says why, as for any sensor.
+    // that cannot be read has none; running it then reports why, as a spawn error.
     const { directives, problems } = await readDirectives(script.path).catch(() => ({ directives: { format: 'json' }, problems: [] }));
-    const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
+    const warnings = directiveWarnings(script, problems, options);
+    const scriptSha256 = content ? (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') : undefined;
+    if (directives.intervalS !== undefined && !options.cancel?.aborted) {
+        const reuse = await reusableSnapshot(previous, script.snapshotName, scriptSha256, directives.intervalS, Date.now());
+        if (reuse)
+            return { ...freshProduced(script, options, scriptSha256, reuse), warnings };
+    }
+    const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path;
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
-    const attempt = async () => {
-        const outcome = await runSensor({
-            script,
-            cwd: options.workingDirectory,
-            env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
-            timeoutMs: options.timeoutMs,
-            maxBytes: options.maxBytes,
-            cancel: options.cancel,
-            platform,
-        });
-        return directives.format === 'nagios'
-            ? judgeNagios(outcome, ctx)
-            : { outcome, bytes: snapshotBytes(outcome, ctx) };
-    };
-    const { last, attempts } = await withRetries(attempt, (j) => j.outcome.status, {
-        retries: options.retries ?? 0,
+    const outcome = await runSensor({
+        script,
+        cwd: options.workingDirectory,
+        // The previous file is never written before this sensor ends: its own snapshot is
+        // published after its run, and no other sensor or probe owns that name.
+        env: sensorEnv(options.env, {
+            name: script.name,
+            snapshotsDir: options.snapshotsDir,
+            previousSnapshot,
+        }),
+        timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
         cancel: options.cancel,
+        platform,
     });
-    const { outcome, bytes } = last;
+    const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
     const fileName = snapshotFile(script.snapshotName);
     const entry = {
         name: script.snapshotName,
         kind: Kind.Sensor,
         script: (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workingDirectory, script.path)),
-        scriptSha256: content ? (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') : undefined,
+        scriptSha256,
         status: outcome.status,
         exitCode: outcome.exitCode,
         durationMs: outcome.durationMs,
@@ -35131,13 +36060,35 @@ async function senseScript(script, options, platform) {
         sensedAt: outcome.startedAt.toISOString(),
         signalSha256: bytes ? signalSha256(bytes) : '',
         streak: 0,
-        attempts,
         scriptPath: script.path,
         message: outcome.message,
         stderrTail: stderrTail(outcome.stderr),
     };
-    const warnings = directiveWarnings(script, problems, options);
     return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings };
+}
+/**
+ * A sensor not run under its declared interval: the previous snapshot, byte for byte, with the
+ * time it was really taken. No stderr: an earlier run's `.err` goes, as for any quiet run.
+ */
+function freshProduced(script, options, scriptSha256, reuse) {
+    return {
+        entry: {
+            name: script.snapshotName,
+            kind: Kind.Sensor,
+            script: (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workingDirectory, script.path)),
+            scriptSha256,
+            status: Status.Fresh,
+            durationMs: 0,
+            bytes: reuse.bytes.length,
+            sensedAt: reuse.sensedAt,
+            signalSha256: signalSha256(reuse.bytes),
+            streak: 0,
+            scriptPath: script.path,
+            message: `reused the snapshot taken at ${reuse.sensedAt} (interval not yet passed)`,
+            stderrTail: '',
+        },
+        snapshot: { fileName: snapshotFile(script.snapshotName), bytes: reuse.bytes },
+    };
 }
 /** A warning per directive line that was not applied, naming the file and the line. */
 function directiveWarnings(script, problems, options) {
@@ -35168,7 +36119,6 @@ async function senseProbe(name, options) {
             sensedAt,
             signalSha256: signalSha256(bytes),
             streak: 0,
-            attempts: 1,
             message: '',
             stderrTail: '',
             probeSignal: snapshot.signal,
@@ -35197,8 +36147,11 @@ async function publishProduced(produced, dir) {
     }
     return written;
 }
-/** index.json: SPEC's field names, sorted entries, optional fields only when they apply. */
-function renderIndex(result, options) {
+/**
+ * index.json: SPEC's field names, sorted entries, optional fields only when they apply; the
+ * history last, cut to keep the file under its bound (index-file.ts).
+ */
+function renderIndex(result, options, previous, history) {
     const index = {
         version: 1,
         world_hash: result.worldHash,
@@ -35218,11 +36171,18 @@ function renderIndex(result, options) {
             sensed_at: e.sensedAt,
             signal_sha256: e.signalSha256,
             streak: e.streak,
-            attempts: e.attempts,
         })),
+        previous: previousRecord(previous),
     };
     // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
-    return `${JSON.stringify(index, null, 2)}\n`;
+    return renderIndexText(index, history);
+}
+/** index.json's `previous`: where the snapshots compared with came from; null when none were. */
+function previousRecord(previous) {
+    if (!previous || previous.empty)
+        return null;
+    const { source, runId, artifactId } = previous.source;
+    return { source, run_id: runId, artifact_id: artifactId, sensed_at: previous.sensedAt };
 }
 /**
  * Runs `fn` over `items` with at most `limit` in flight, and returns results in input order
@@ -35262,8 +36222,9 @@ async function mapBounded(items, limit, fn) {
 
 
 
+
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED = [Inputs.Previous, Inputs.Shard, Inputs.Redact];
+const NOT_YET_SUPPORTED = [Inputs.Shard, Inputs.Retries, Inputs.Redact];
 async function run(env = process.env) {
     const host = hostFor(env);
     const failures = [];
@@ -35274,8 +36235,20 @@ async function run(env = process.env) {
         const inputs = getInputs(env);
         // Registered first, so the runner masks them in everything logged after this line.
         host.mask(inputs.redact);
-        const result = await senseWith(inputs, env, cancellation.signal);
-        const warnings = [...notYetSupportedWarnings(env), ...result.warnings];
+        // Before sensing: `previous: auto` downloads the folder the engine then compares with.
+        const previous = await resolvePrevious(inputs.previous, {
+            env,
+            token: inputs.githubToken,
+            artifactName: inputs.artifactName,
+        });
+        const result = await senseWith(inputs, env, cancellation.signal, previous.source);
+        const warnings = [
+            ...notYetSupportedWarnings(env),
+            ...previous.warnings,
+            ...result.warnings,
+        ];
+        for (const notice of [...previous.notices, ...(result.notices ?? [])])
+            host.notice(notice);
         const sensorCount = sensorsOf(result.entries).length;
         if (sensorCount === 0) {
             const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`;
@@ -35295,6 +36268,7 @@ async function run(env = process.env) {
             artifactName: inputs.artifactName,
             artifactUrl: upload.artifact?.url,
             uploadNote: upload.note,
+            changes: result.comparison?.changes,
         };
         const summaryWarning = await host.writeSummary(result, extras);
         if (summaryWarning)
@@ -35304,10 +36278,6 @@ async function run(env = process.env) {
         const failed = result.entries.filter((e) => isFailure(e.status));
         if (failed.length > 0 && inputs.failOnError) {
             failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
-        }
-        const warned = warnedSensors(result);
-        if (warned.length > 0 && inputs.failOnWarning) {
-            failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
         }
     }
     catch (error) {
@@ -35323,7 +36293,7 @@ async function run(env = process.env) {
         host.fail(failures.join('\n'));
 }
 /** The sense phase, with a name collision reported as the input error it is. */
-async function senseWith(inputs, env, cancel) {
+async function senseWith(inputs, env, cancel, previous) {
     try {
         return await sense({
             patterns: inputs.sensors,
@@ -35333,11 +36303,11 @@ async function senseWith(inputs, env, cancel) {
             timeoutMs: inputs.timeoutMs,
             maxBytes: inputs.maxBytes,
             concurrency: inputs.concurrency,
-            retries: inputs.retries,
             probes: inputs.probes,
             env,
             cancel,
             settings: indexSettings(inputs),
+            previous,
         });
     }
     catch (error) {
@@ -35406,7 +36376,6 @@ function indexSettings(inputs) {
         timeout_s: inputs.timeoutMs / 1000,
         max_bytes: inputs.maxBytes,
         concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
-        retries: inputs.retries,
         probes: inputs.probes,
     };
 }

@@ -12,6 +12,7 @@ export enum Inputs {
   Concurrency = 'concurrency',
   Probes = 'probes',
   Previous = 'previous',
+  GithubToken = 'github-token',
   Shard = 'shard',
   Retries = 'retries',
   Redact = 'redact',
@@ -38,6 +39,10 @@ export const DEFAULTS: Readonly<Record<Inputs, string>> = {
   [Inputs.Concurrency]: '8',
   [Inputs.Probes]: 'all',
   [Inputs.Previous]: '',
+  // The runner expands this; outside a runner it stays as written, and getInputs reads that
+  // as "no token given" (a token matters only to `previous: auto`, which needs a runner).
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, as action.yml has it
+  [Inputs.GithubToken]: '${{ github.token }}',
   [Inputs.Shard]: '',
   [Inputs.Retries]: '0',
   [Inputs.Redact]: '',

@@ -51,7 +51,10 @@ export interface ActionInputs {
   /** Resolved: `0` has become Infinity. */
   concurrency: number
   probes: ProbeName[]
-  previous?: string
+  /** `auto`, or an earlier snapshots folder (absolute); absent when unset. */
+  previous?: PreviousInput
+  /** For `previous: auto`; empty when none was given (outside a runner). */
+  githubToken: string
   shard?: Shard
   retries: number
   redact: string[]
@@ -65,6 +68,9 @@ export interface ActionInputs {
   compressionLevel: number
   overwrite: boolean
 }
+
+/** The `previous` input: find the previous beat's artifact, or read a folder. */
+export type PreviousInput = { mode: 'auto' } | { mode: 'path'; dir: string }
 
 /** A bad input value. The message is complete: it is shown to the user as it is. */
 export class InputError extends Error {
@@ -116,11 +122,8 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     maxBytes: parse(Inputs.MaxBytes, maxBytes, MAX_BYTES_CEILING),
     concurrency: parse(Inputs.Concurrency, concurrency, 1),
     probes: parse(Inputs.Probes, probeList, []),
-    previous: parse(
-      Inputs.Previous,
-      (v) => (v === '' ? undefined : path.resolve(workingDirectory, v)),
-      undefined,
-    ),
+    previous: parse(Inputs.Previous, (v) => previousInput(v, workingDirectory), undefined),
+    githubToken: githubToken(env),
     shard: parse(Inputs.Shard, shard, undefined),
     retries: parse(Inputs.Retries, (v) => integer(Inputs.Retries, v, 0, MAX_RETRIES), 0),
     redact: parse(Inputs.Redact, redactList, []),
@@ -163,6 +166,23 @@ export function nonDefaultInputs(env: NodeJS.ProcessEnv, inputs: readonly Inputs
 
 function quote(value: string): string {
   return JSON.stringify(value)
+}
+
+/** `auto`, or a folder relative to the working directory (`./auto` for a folder of that name). */
+function previousInput(value: string, workingDirectory: string): PreviousInput | undefined {
+  if (value === '') return undefined
+  if (value === 'auto') return { mode: 'auto' }
+  return { mode: 'path', dir: path.resolve(workingDirectory, value) }
+}
+
+/**
+ * The token as given. The default is the expression `${{ github.token }}`, which the runner
+ * expands; left as written it means no runner expanded it, so there is no token but the one the
+ * environment may hold.
+ */
+function githubToken(env: NodeJS.ProcessEnv): string {
+  const value = rawInput(env, Inputs.GithubToken)
+  return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value
 }
 
 function patternList(value: string): string[] {

@@ -20,7 +20,9 @@ import { type Host, hostFor } from './report/host.js'
 import { nameFailures } from './report/log.js'
 import { outputValues } from './report/outputs.js'
 import type { SummaryExtras } from './report/summary.js'
+import { resolvePrevious } from './previous/source.js'
 import { DiscoveryError } from './sense/discover.js'
+import type { PreviousSource } from './sense/previous.js'
 import { sense } from './sense/sense.js'
 import {
   isFailure,
@@ -33,7 +35,7 @@ import type { UploadedArtifact } from './upload/artifact.js'
 import { messageOf } from './util.js'
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Previous, Inputs.Shard, Inputs.Redact]
+const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Shard, Inputs.Redact]
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const host = hostFor(env)
@@ -46,8 +48,19 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Registered first, so the runner masks them in everything logged after this line.
     host.mask(inputs.redact)
 
-    const result = await senseWith(inputs, env, cancellation.signal)
-    const warnings: SenseWarning[] = [...notYetSupportedWarnings(env), ...result.warnings]
+    // Before sensing: `previous: auto` downloads the folder the engine then compares with.
+    const previous = await resolvePrevious(inputs.previous, {
+      env,
+      token: inputs.githubToken,
+      artifactName: inputs.artifactName,
+    })
+    const result = await senseWith(inputs, env, cancellation.signal, previous.source)
+    const warnings: SenseWarning[] = [
+      ...notYetSupportedWarnings(env),
+      ...previous.warnings,
+      ...result.warnings,
+    ]
+    for (const notice of [...previous.notices, ...(result.notices ?? [])]) host.notice(notice)
     const sensorCount = sensorsOf(result.entries).length
     if (sensorCount === 0) {
       const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`
@@ -66,6 +79,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       artifactName: inputs.artifactName,
       artifactUrl: upload.artifact?.url,
       uploadNote: upload.note,
+      changes: result.comparison?.changes,
     }
     const summaryWarning = await host.writeSummary(result, extras)
     if (summaryWarning) warnings.push(summaryWarning)
@@ -103,6 +117,7 @@ async function senseWith(
   inputs: ActionInputs,
   env: NodeJS.ProcessEnv,
   cancel: AbortSignal,
+  previous: PreviousSource | undefined,
 ): Promise<SenseResult> {
   try {
     return await sense({
@@ -118,6 +133,7 @@ async function senseWith(
       env,
       cancel,
       settings: indexSettings(inputs),
+      previous,
     })
   } catch (error) {
     if (error instanceof DiscoveryError) {

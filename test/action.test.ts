@@ -117,7 +117,7 @@ describe('the bundled action in a runner', () => {
 
   it('warns that each input whose feature is not built yet has no effect', async () => {
     await ws.write('sensors/a.sh', jsonSensor({ signal: 1 }))
-    const later = { previous: 'old-snapshots', shard: '1/2', redact: 'hunter22' }
+    const later = { shard: '1/2', redact: 'hunter22' }
     const run = await ws.run({ ...later, probes: 'none' })
     expect(run.code).toBe(0)
     const warnings = commands(run.stdout, 'warning')
@@ -270,11 +270,11 @@ describe('outside a runner', () => {
   it('prints warnings as plain lines and never echoes a redact value', async () => {
     await ws.write('sensors/plain.sh', jsonSensor({ signal: 1 }), 0o644)
     const run = await ws.run(
-      { previous: 'old', redact: 'hunter22', probes: 'none' },
+      { redact: 'hunter22', probes: 'none' },
       { GITHUB_ACTIONS: undefined, GITHUB_OUTPUT: undefined, GITHUB_STEP_SUMMARY: undefined },
     )
     expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/^warning: previous: no effect yet: /m)
+    expect(run.stdout).toMatch(/^warning: redact: no effect yet: /m)
     expect(run.stdout).toMatch(/^warning: sensor-plain: not executable \(sensors\/plain.sh\): /m)
     expect(run.stdout).not.toContain('hunter22')
     expect(run.stdout).not.toMatch(/^::/m)

@@ -29,6 +29,7 @@ import {
   probeSignalText,
   verdict,
 } from './format.js'
+import { historyStrip, stripSection } from './history-strip.js'
 import { code, escapeHtml, escapeInline } from './markdown.js'
 
 /** GitHub's step-summary limit (1 MiB) less a 64 KiB margin for anything else the step writes. */
@@ -37,11 +38,14 @@ export const SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024
 /** Past this many sensors the table shows failed sensors only: a longer table nobody reads. */
 export const MAX_TABLE_ROWS = 1000
 
-/** One change since `previous`, as the `changes` output carries it (signals shortened). */
+/**
+ * One change since `previous`, as the `changes` output carries it (signals shortened; null on
+ * the side where the snapshot is absent).
+ */
 export interface SummaryChange {
   name: string
-  before: string
-  after: string
+  before: string | null
+  after: string | null
 }
 
 export interface SummaryExtras {
@@ -120,7 +124,12 @@ function headSection(result: SenseResult, extras: SummaryExtras): string {
     const running = sensors.filter((e) => e.status === Status.Cancelled).length
     out += `**The run was cancelled**; ${running} ${running === 1 ? 'sensor was' : 'sensors were'} still running.\n\n`
   }
-  return out + changesSection(extras.changes)
+  return out + changesSection(extras.changes) + stripSection(historyStrip(result.history))
+}
+
+/** One side of a change in a cell: the signal, or what its absence means. */
+function signalCell(signal: string | null, absent: string): string {
+  return signal === null ? `_${absent}_` : code(keepStart(signal, CHANGE_CELL_CHARS))
 }
 
 function changesSection(changes: SummaryChange[] | undefined): string {
@@ -130,7 +139,7 @@ function changesSection(changes: SummaryChange[] | undefined): string {
   let out = `**Changed since \`previous\`:** ${changes.length} ${changes.length === 1 ? 'snapshot' : 'snapshots'}\n\n`
   out += '| snapshot | before | after |\n|---|---|---|\n'
   for (const c of shown) {
-    out += `| ${code(c.name)} | ${code(keepStart(c.before, CHANGE_CELL_CHARS))} | ${code(keepStart(c.after, CHANGE_CELL_CHARS))} |\n`
+    out += `| ${code(c.name)} | ${signalCell(c.before, 'new')} | ${signalCell(c.after, 'gone')} |\n`
   }
   if (changes.length > shown.length) {
     out += `\n_${changes.length - shown.length} more changes are not listed; the \`changes\` output has them all._\n`

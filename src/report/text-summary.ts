@@ -16,6 +16,7 @@ import {
   probeSignalText,
   verdict,
 } from './format.js'
+import { historyStrip, stripLines } from './history-strip.js'
 import type { SummaryExtras } from './summary.js'
 
 /** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
@@ -33,10 +34,13 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
     if (extras.changes.length === 0) lines.push('nothing changed since previous', '')
     else {
       lines.push(`changed since previous: ${extras.changes.length}`)
-      for (const c of extras.changes) lines.push(`  ${c.name}: ${c.before} -> ${c.after}`)
+      for (const c of extras.changes) {
+        lines.push(`  ${c.name}: ${c.before ?? '(new)'} -> ${c.after ?? '(gone)'}`)
+      }
       lines.push('')
     }
   }
+  lines.push(...stripLines(historyStrip(result.history)))
   if (sensors.length > 0) {
     const rows = sensors.map((e) => [
       e.status,

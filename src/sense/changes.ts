@@ -84,7 +84,11 @@ export function compareSnapshots(
     const after = current.get(name)
     const changed = before?.signalSha256 !== after?.signalSha256
     if (changed) {
-      changes.push({ name, before: before ? before.text() : null, after: after ? after.text() : null })
+      changes.push({
+        name,
+        before: before ? before.text() : null,
+        after: after ? after.text() : null,
+      })
     }
     if (after === undefined) continue
     const streak = changed ? (previous.streaks.get(name) ?? 0) + 1 : 0
@@ -116,7 +120,10 @@ export function shortenSignal(canonical: string, max = SIGNAL_TEXT_CHARS): strin
  * The `changes` output: JSON of the changes in order, as many as fit in `maxBytes` (whole
  * entries only, so it always parses).
  */
-export function changesOutput(changes: readonly Change[], maxBytes = CHANGES_OUTPUT_MAX_BYTES): string {
+export function changesOutput(
+  changes: readonly Change[],
+  maxBytes = CHANGES_OUTPUT_MAX_BYTES,
+): string {
   const parts: string[] = []
   // The brackets, plus one comma per entry after the first.
   let size = 2

@@ -38,8 +38,11 @@ const NAMED_IN_WARNING = 5
 
 /** Where the previous snapshots came from, as index.json's `previous` records it. */
 export interface PreviousSource {
-  /** Absolute folder. */
-  dir: string
+  /**
+   * Absolute folder; absent when there is none to read (`auto` found no earlier beat, or
+   * failed): an empty previous, whose reason the caller has already reported.
+   */
+  dir?: string
   source: 'auto' | 'path'
   /** For `auto`: the run and artifact the folder was downloaded from. */
   runId?: number
@@ -95,27 +98,42 @@ export async function loadPrevious(source: PreviousSource): Promise<PreviousStat
   const warn = (title: string, message: string): void => {
     state.warnings.push({ code: WarningCode.PreviousProblem, title: `previous: ${title}`, message })
   }
-  const dirStat = await stat(source.dir).catch((error: NodeJS.ErrnoException) => error)
+  if (source.dir === undefined) return state
+  const dir = source.dir
+  const dirStat = await stat(dir).catch((error: NodeJS.ErrnoException) => error)
   if (dirStat instanceof Error) {
     if (dirStat.code === 'ENOENT') {
-      state.notice = `\`previous\` (${source.dir}) does not exist: there is nothing to compare with, so every snapshot counts as changed.`
+      state.notice = `\`previous\` (${dir}) does not exist: there is nothing to compare with, so every snapshot counts as changed.`
     } else {
-      warn('unreadable', `${source.dir} could not be read (${messageOf(dirStat)}); this run goes on as if it were empty.`)
+      warn(
+        'unreadable',
+        `${dir} could not be read (${messageOf(dirStat)}); this run goes on as if it were empty.`,
+      )
     }
     return state
   }
   if (!dirStat.isDirectory()) {
-    warn('not a folder', `\`previous\` is ${source.dir}, which is not a folder. Point it at an earlier snapshots folder (restored by actions/cache or download-artifact), or use \`auto\`. This run goes on as if it were empty.`)
+    warn(
+      'not a folder',
+      `\`previous\` is ${dir}, which is not a folder. Point it at an earlier snapshots folder (restored by actions/cache or download-artifact), or use \`auto\`. This run goes on as if it were empty.`,
+    )
     return state
   }
 
-  const { names, truncated, listError } = await snapshotNames(source.dir)
-  if (listError) warn('unreadable', `${source.dir} could not be listed (${listError}); this run goes on as if it were empty.`)
+  const { names, truncated, listError } = await snapshotNames(dir)
+  if (listError)
+    warn(
+      'unreadable',
+      `${dir} could not be listed (${listError}); this run goes on as if it were empty.`,
+    )
   if (truncated) {
-    warn('too many files', `${source.dir} holds more than ${MAX_FILES} snapshot files; only the first ${MAX_FILES} in name order were read.`)
+    warn(
+      'too many files',
+      `${dir} holds more than ${MAX_FILES} snapshot files; only the first ${MAX_FILES} in name order were read.`,
+    )
   }
 
-  await readIndex(source.dir, state, warn)
+  await readIndex(dir, state, warn)
 
   const problems: string[] = []
   let totalBytes = 0
@@ -123,9 +141,11 @@ export async function loadPrevious(source: PreviousSource): Promise<PreviousStat
   const worker = async (): Promise<void> => {
     while (next < names.length) {
       const fileName = names[next++] as string
-      const file = path.join(source.dir, fileName)
+      const file = path.join(dir, fileName)
       if (totalBytes >= TOTAL_MAX_BYTES) {
-        problems.push(`${fileName} (not read: the folder's snapshots pass ${TOTAL_MAX_BYTES / 1024 ** 3} GiB)`)
+        problems.push(
+          `${fileName} (not read: the folder's snapshots pass ${TOTAL_MAX_BYTES / 1024 ** 3} GiB)`,
+        )
         continue
       }
       const bytes = await readBounded(file, SNAPSHOT_MAX_BYTES)
@@ -146,15 +166,18 @@ export async function loadPrevious(source: PreviousSource): Promise<PreviousStat
   if (problems.length > 0) {
     problems.sort(compareBytes)
     const named = problems.slice(0, NAMED_IN_WARNING).join(', ')
-    const more = problems.length > NAMED_IN_WARNING ? ` and ${problems.length - NAMED_IN_WARNING} more` : ''
+    const more =
+      problems.length > NAMED_IN_WARNING ? ` and ${problems.length - NAMED_IN_WARNING} more` : ''
     warn(
-      problems.length === 1 ? 'a snapshot is unreadable' : `${problems.length} snapshots are unreadable`,
-      `In ${source.dir}: ${named}${more}. Each counts as absent from the previous beat, so its sensor counts as changed.`,
+      problems.length === 1
+        ? 'a snapshot is unreadable'
+        : `${problems.length} snapshots are unreadable`,
+      `In ${dir}: ${named}${more}. Each counts as absent from the previous beat, so its sensor counts as changed.`,
     )
   }
   state.empty = state.snapshots.size === 0
   if (state.empty && state.notice === undefined && state.warnings.length === 0) {
-    state.notice = `\`previous\` (${source.dir}) holds no snapshots: there is nothing to compare with, so every snapshot counts as changed.`
+    state.notice = `\`previous\` (${dir}) holds no snapshots: there is nothing to compare with, so every snapshot counts as changed.`
   }
   return state
 }
@@ -216,14 +239,21 @@ async function readIndex(
       // A folder with snapshots but no index (a partial cache, a hand-made folder).
       return
     }
-    warn('index.json unreadable', `${file}: ${bytes.problem}. Streaks, cadence and history start over this run.`)
+    warn(
+      'index.json unreadable',
+      `${file}: ${bytes.problem}. Streaks, cadence and history start over this run.`,
+    )
     return
   }
   const parsed = parseJson(bytes)
   const index = parsed?.value
   if (!isRecord(index) || index.version !== 1 || !Array.isArray(index.sensors)) {
-    const why = parsed === undefined ? 'not JSON' : 'not a looop index (version 1 with a `sensors` list)'
-    warn('index.json unreadable', `${file} is ${why}. Streaks, cadence and history start over this run.`)
+    const why =
+      parsed === undefined ? 'not JSON' : 'not a looop index (version 1 with a `sensors` list)'
+    warn(
+      'index.json unreadable',
+      `${file} is ${why}. Streaks, cadence and history start over this run.`,
+    )
     return
   }
   let badRows = 0
@@ -232,7 +262,8 @@ async function readIndex(
       badRows++
       continue
     }
-    const streak = Number.isSafeInteger(row.streak) && (row.streak as number) >= 0 ? (row.streak as number) : 0
+    const streak =
+      Number.isSafeInteger(row.streak) && (row.streak as number) >= 0 ? (row.streak as number) : 0
     state.entries.set(row.name, {
       status: typeof row.status === 'string' ? row.status : undefined,
       sensedAt: isIsoTime(row.sensed_at) ? row.sensed_at : undefined,
@@ -258,7 +289,9 @@ async function readIndex(
   if (badRows + badHistory > 0) {
     const parts = [
       ...(badRows > 0 ? [`${badRows} malformed sensor row(s)`] : []),
-      ...(badHistory > 0 ? [`${badHistory} malformed history entr${badHistory === 1 ? 'y' : 'ies'}`] : []),
+      ...(badHistory > 0
+        ? [`${badHistory} malformed history entr${badHistory === 1 ? 'y' : 'ies'}`]
+        : []),
     ]
     warn('index.json partly unreadable', `${file}: ${parts.join(' and ')} ignored.`)
   }
@@ -267,7 +300,8 @@ async function readIndex(
 function historyEntry(value: unknown): HistoryEntry | undefined {
   if (!isRecord(value)) return undefined
   const { sensed_at, run_id, world_hash, statuses } = value
-  if (!isIsoTime(sensed_at) || typeof world_hash !== 'string' || !isRecord(statuses)) return undefined
+  if (!isIsoTime(sensed_at) || typeof world_hash !== 'string' || !isRecord(statuses))
+    return undefined
   if (run_id !== null && !Number.isSafeInteger(run_id)) return undefined
   const kept: Record<string, string> = {}
   for (const [name, status] of Object.entries(statuses)) {

@@ -11,15 +11,31 @@ import { setMaxListeners } from 'node:events'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { compareBytes, messageOf, toPosix } from '../util.js'
+import {
+  type Comparison,
+  compareSnapshots,
+  type HistoryEntry,
+  nextHistory,
+  type SignalOf,
+  shortenSignal,
+} from './changes.js'
 import { type DirectivesResult, readDirectives } from './directives.js'
 import { discoverSensors } from './discover.js'
 import { sensorEnv } from './env.js'
+import { renderIndexText } from './index-file.js'
+import { canonicalJson, parseJson, wakeSignal } from './json.js'
 import { type Judged, judgeNagios } from './nagios-outcome.js'
 import { snapshotBytes, stderrTail } from './outcome.js'
 import { type ProbeName, runProbe } from './probes.js'
 import { withRetries } from './retry.js'
 import { runSensor } from './run-sensor.js'
 import { INDEX_FILE, probeSnapshotName, snapshotFile, stderrFile } from './names.js'
+import {
+  loadPrevious,
+  type PreviousSource,
+  type PreviousState,
+  reusableSnapshot,
+} from './previous.js'
 import { prepareDirectory, publish, remove } from './snapshots.js'
 import {
   type Entry,
@@ -29,6 +45,7 @@ import {
   type SensorOutcome,
   type SensorScript,
   Status,
+  sensorsOf,
   WarningCode,
 } from './types.js'
 import { signalSha256, worldHash } from './world-hash.js'
@@ -56,6 +73,11 @@ export interface SenseOptions {
   platform?: NodeJS.Platform
   /** Recorded as index.json's `settings`. */
   settings?: Record<string, unknown>
+  /**
+   * An earlier snapshots folder: change detection, cadence, streaks, history. It may be
+   * `snapshotsDir` itself: it is read whole before anything there is written or pruned.
+   */
+  previous?: PreviousSource
 }
 
 /** What a sensor or probe run leaves before the hash and the index are computed. */
@@ -77,12 +99,16 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     options.snapshotsDir,
   ])
 
+  const warnings: SenseWarning[] = []
+  // Before the folder is prepared: `previous` may be the snapshots folder, about to be pruned.
+  const previous = options.previous ? await loadPrevious(options.previous) : undefined
+  if (previous) warnings.push(...previous.warnings)
+
   const keep = new Set<string>([INDEX_FILE])
   for (const s of scripts) keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName))
   for (const p of options.probes) keep.add(snapshotFile(probeSnapshotName(p)))
   await prepareDirectory(options.snapshotsDir, keep)
 
-  const warnings: SenseWarning[] = []
   // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
   if (platform !== 'win32') {
     for (const s of scripts.filter((x) => !x.executable)) {
@@ -120,7 +146,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     }
   }
   const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) =>
-    publishOrWarn(await senseScript(script, options, platform)),
+    publishOrWarn(await senseScript(script, options, platform, previous)),
   )
   const probeRuns = await Promise.all(
     options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
@@ -133,8 +159,16 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     compareBytes(a.entry.name, b.entry.name),
   )
   const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])))
+  const comparison = previous && compareWith(previous, produced)
+  if (comparison) warnings.push(...flappingWarnings(comparison, produced))
   const finished = new Date()
   const entries = produced.map((p) => p.entry)
+  const beat: HistoryEntry = {
+    sensed_at: started.toISOString(),
+    run_id: runIdOf(options.env),
+    world_hash: hash,
+    statuses: Object.fromEntries(sensorsOf(entries).map((e) => [e.name, e.status])),
+  }
   const result = {
     entries,
     worldHash: hash,
@@ -145,17 +179,63 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     indexPath: path.join(options.snapshotsDir, INDEX_FILE),
     warnings,
     cancelled: options.cancel?.aborted ?? false,
+    comparison,
+    notices: previous?.notice ? [previous.notice] : [],
   }
+  const index = renderIndex(result, options, previous, nextHistory(previous?.history ?? [], beat))
   // A sensor may have removed the whole folder; index.json is written all the same.
   await mkdir(options.snapshotsDir, { recursive: true })
-  written.push(await publish(options.snapshotsDir, INDEX_FILE, renderIndex(result, options)))
-  return { ...result, writtenFiles: written.sort() }
+  written.push(await publish(options.snapshotsDir, INDEX_FILE, index.text))
+  return { ...result, history: index.history, writtenFiles: written.sort() }
+}
+
+/**
+ * Compares what was published with `previous`, and sets each entry's streak. A snapshot that
+ * could not be published is not part of this world, as the hash already says.
+ */
+function compareWith(previous: PreviousState, produced: readonly Produced[]): Comparison {
+  const current = new Map<string, SignalOf>()
+  for (const p of produced) {
+    const bytes = p.snapshot?.bytes
+    if (!bytes) continue
+    current.set(p.entry.name, { signalSha256: p.entry.signalSha256, text: () => signalText(bytes) })
+  }
+  const comparison = compareSnapshots(previous, current)
+  for (const p of produced) p.entry.streak = comparison.streaks.get(p.entry.name) ?? 0
+  return comparison
+}
+
+/** The shortened canonical wake signal of snapshot bytes (this run's are always JSON). */
+function signalText(bytes: Buffer): string {
+  const parsed = parseJson(bytes)
+  return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'))
+}
+
+function flappingWarnings(comparison: Comparison, produced: readonly Produced[]): SenseWarning[] {
+  const byName = new Map(produced.map((p) => [p.entry.name, p.entry]))
+  return comparison.flapping.map((name) => {
+    const entry = byName.get(name)
+    return {
+      code: WarningCode.Flapping,
+      title: `${name}: flapping`,
+      message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
+      file: entry?.scriptPath,
+    }
+  })
+}
+
+/** GITHUB_RUN_ID as a number; null outside a runner (or when it is not a number). */
+function runIdOf(env: NodeJS.ProcessEnv): number | null {
+  const value = env.GITHUB_RUN_ID
+  const n = Number(value)
+  return value !== undefined && /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : null
 }
 
 async function senseScript(
   script: SensorScript,
   options: SenseOptions,
   platform: NodeJS.Platform,
+  previous: PreviousState | undefined,
 ): Promise<Produced> {
   const content = await readFile(script.path).catch(() => undefined)
   // Read once, here: every directive (format, interval) comes from this one result. A script
@@ -163,13 +243,32 @@ async function senseScript(
   const { directives, problems } = await readDirectives(script.path).catch(
     (): DirectivesResult => ({ directives: { format: 'json' }, problems: [] }),
   )
+  const warnings = directiveWarnings(script, problems, options)
+  const scriptSha256 = content ? createHash('sha256').update(content).digest('hex') : undefined
+  if (directives.intervalS !== undefined && !options.cancel?.aborted) {
+    const reuse = await reusableSnapshot(
+      previous,
+      script.snapshotName,
+      scriptSha256,
+      directives.intervalS,
+      Date.now(),
+    )
+    if (reuse) return { ...freshProduced(script, options, scriptSha256, reuse), warnings }
+  }
+  const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path
   const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes }
   // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
   const attempt = async (): Promise<Judged> => {
     const outcome: SensorOutcome = await runSensor({
       script,
       cwd: options.workingDirectory,
-      env: sensorEnv(options.env, { name: script.name, snapshotsDir: options.snapshotsDir }),
+      // The previous file is never written before this sensor ends: its own snapshot is
+      // published after its last attempt, and no other sensor or probe owns that name.
+      env: sensorEnv(options.env, {
+        name: script.name,
+        snapshotsDir: options.snapshotsDir,
+        previousSnapshot,
+      }),
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes,
       cancel: options.cancel,
@@ -189,7 +288,7 @@ async function senseScript(
     name: script.snapshotName,
     kind: Kind.Sensor,
     script: toPosix(path.relative(options.workingDirectory, script.path)),
-    scriptSha256: content ? createHash('sha256').update(content).digest('hex') : undefined,
+    scriptSha256,
     status: outcome.status,
     exitCode: outcome.exitCode,
     durationMs: outcome.durationMs,
@@ -202,8 +301,39 @@ async function senseScript(
     message: outcome.message,
     stderrTail: stderrTail(outcome.stderr),
   }
-  const warnings = directiveWarnings(script, problems, options)
   return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings }
+}
+
+/**
+ * A sensor not run under its declared interval: the previous snapshot, byte for byte, with the
+ * time it was really taken. No stderr: an earlier run's `.err` goes, as for any quiet run.
+ */
+function freshProduced(
+  script: SensorScript,
+  options: SenseOptions,
+  scriptSha256: string | undefined,
+  reuse: { bytes: Buffer; sensedAt: string },
+): Produced {
+  return {
+    entry: {
+      name: script.snapshotName,
+      kind: Kind.Sensor,
+      script: toPosix(path.relative(options.workingDirectory, script.path)),
+      scriptSha256,
+      status: Status.Fresh,
+      durationMs: 0,
+      bytes: reuse.bytes.length,
+      sensedAt: reuse.sensedAt,
+      signalSha256: signalSha256(reuse.bytes),
+      streak: 0,
+      // Not run this beat.
+      attempts: 0,
+      scriptPath: script.path,
+      message: `reused the snapshot taken at ${reuse.sensedAt} (interval not yet passed)`,
+      stderrTail: '',
+    },
+    snapshot: { fileName: snapshotFile(script.snapshotName), bytes: reuse.bytes },
+  }
 }
 
 /** A warning per directive line that was not applied, naming the file and the line. */
@@ -267,8 +397,16 @@ async function publishProduced(produced: Produced, dir: string): Promise<string[
   return written
 }
 
-/** index.json: SPEC's field names, sorted entries, optional fields only when they apply. */
-function renderIndex(result: Omit<SenseResult, 'writtenFiles'>, options: SenseOptions): string {
+/**
+ * index.json: SPEC's field names, sorted entries, optional fields only when they apply; the
+ * history last, cut to keep the file under its bound (index-file.ts).
+ */
+function renderIndex(
+  result: Omit<SenseResult, 'writtenFiles'>,
+  options: SenseOptions,
+  previous: PreviousState | undefined,
+  history: HistoryEntry[],
+): { text: string; history: HistoryEntry[] } {
   const index = {
     version: 1,
     world_hash: result.worldHash,
@@ -290,9 +428,17 @@ function renderIndex(result: Omit<SenseResult, 'writtenFiles'>, options: SenseOp
       streak: e.streak,
       attempts: e.attempts,
     })),
+    previous: previousRecord(previous),
   }
   // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
-  return `${JSON.stringify(index, null, 2)}\n`
+  return renderIndexText(index, history)
+}
+
+/** index.json's `previous`: where the snapshots compared with came from; null when none were. */
+function previousRecord(previous: PreviousState | undefined): Record<string, unknown> | null {
+  if (!previous || previous.empty) return null
+  const { source, runId, artifactId } = previous.source
+  return { source, run_id: runId, artifact_id: artifactId, sensed_at: previous.sensedAt }
 }
 
 /**

@@ -2,6 +2,7 @@
  * The vocabulary of the sense engine. Nothing here (nor anywhere under src/sense/) imports
  * @actions/core: the engine runs, and is tested, with no runner at all.
  */
+import type { Comparison, HistoryEntry } from './changes.js'
 
 /** How one sensor's beat ended. Values are SPEC's status names, written to index.json. */
 export enum Status {
@@ -144,6 +145,10 @@ export enum WarningCode {
   Directive = 'directive',
   /** A sensor ended `warning` (a Nagios plugin's exit 1). */
   SensorWarning = 'sensor-warning',
+  /** `previous` could not be read in part or in whole (it is treated as empty there). */
+  PreviousProblem = 'previous-problem',
+  /** A snapshot whose signal changed FLAPPING_STREAK runs in a row. */
+  Flapping = 'flapping',
 }
 
 /** A warning the engine hands to the reports instead of printing it itself. */
@@ -178,4 +183,10 @@ export interface SenseResult {
   readonly warnings: readonly SenseWarning[]
   /** The run was interrupted by SIGINT/SIGTERM. */
   readonly cancelled: boolean
+  /** What changed since `previous`; absent when `previous` is unset. */
+  readonly comparison?: Comparison
+  /** index.json's `history` as written: earlier beats and this one, newest last. */
+  readonly history?: readonly HistoryEntry[]
+  /** What the host shows as notices (a `previous` with nothing in it). */
+  readonly notices?: readonly string[]
 }
