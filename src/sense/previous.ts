@@ -156,7 +156,7 @@ export async function loadPrevious(source: PreviousSource): Promise<PreviousStat
       totalBytes += bytes.length
       const signal = signalOfBytes(bytes)
       if (signal === undefined) {
-        problems.push(`${fileName} (not JSON)`)
+        problems.push(`${fileName} (not JSON, or nested too deep)`)
         continue
       }
       state.snapshots.set(fileName.slice(0, -'.json'.length), { path: file, ...signal })
