@@ -35523,7 +35523,7 @@ async function loadPrevious(source) {
             totalBytes += bytes.length;
             const signal = signalOfBytes(bytes);
             if (signal === undefined) {
-                problems.push(`${fileName} (not JSON)`);
+                problems.push(`${fileName} (not JSON, or nested too deep)`);
                 continue;
             }
             state.snapshots.set(fileName.slice(0, -'.json'.length), { path: file, ...signal });
