@@ -101,9 +101,21 @@ describe('sense', () => {
         'duration_ms',
         'settings',
         'sensors',
+        'previous',
+        'history',
       ].sort(),
     )
     expect(idx.version).toBe(1)
+    // Without `previous`: no earlier snapshots were used, and the history is this beat alone.
+    expect(idx.previous).toBeNull()
+    expect(idx.history).toEqual([
+      {
+        sensed_at: idx.started_at,
+        run_id: null,
+        world_hash: idx.world_hash,
+        statuses: { 'sensor-a': 'failed', 'sensor-b': 'ok' },
+      },
+    ])
     expect(idx.world_hash).toMatch(/^[0-9a-f]{64}$/)
     expect(idx.world_hash).toBe(result.worldHash)
     expect(idx.settings).toEqual({})
