@@ -1,6 +1,8 @@
 /** The pure parts of memory across runs: comparison, streaks, outputs, history and its strip. */
 import { describe, expect, it } from 'vitest'
 import { beatMark, historyStrip, stripLines, stripSection } from '../src/report/history-strip.js'
+import { buildSummary } from '../src/report/summary.js'
+import { buildTextSummary } from '../src/report/text-summary.js'
 import {
   CHANGES_OUTPUT_MAX_BYTES,
   changesOutput,
@@ -11,6 +13,8 @@ import {
   shortenSignal,
 } from '../src/sense/changes.js'
 import { renderIndexText } from '../src/sense/index-file.js'
+import { Status } from '../src/sense/types.js'
+import { senseResult, sensorEntry } from './fixtures/results.js'
 
 /** A side of the comparison from `name → signal text`; the text stands for its own hash. */
 function side(signals: Record<string, string>): Map<string, SignalOf> {
@@ -212,5 +216,40 @@ describe('history', () => {
     expect(strip?.rows[0]?.marks).toHaveLength(30)
     expect(strip?.unlisted).toBe(290)
     expect(stripSection(strip)).toContain('290 more sensors that failed or warned are not listed')
+  })
+})
+
+describe('the reports', () => {
+  const history = [
+    beat(0, { 'sensor-a': 'ok', 'sensor-b': 'ok' }),
+    beat(1, { 'sensor-a': 'failed', 'sensor-b': 'ok' }),
+  ]
+  const changes = Array.from({ length: 60 }, (_, i) => ({
+    name: `sensor-${i}`,
+    before: i === 0 ? null : '1',
+    after: i === 1 ? null : '2',
+  }))
+  const result = senseResult([sensorEntry('a', Status.Failed), sensorEntry('b', Status.Ok)], {
+    history,
+  })
+
+  it('the page: changes with new and gone, then the strip', () => {
+    const md = buildSummary(result, { changes })
+    expect(md).toContain('| <code>sensor-0</code> | _new_ | <code>2</code> |')
+    expect(md).toContain('| <code>sensor-1</code> | <code>1</code> | _gone_ |')
+    expect(md).toContain('_10 more changes are not listed')
+    expect(md.indexOf('**History**')).toBeGreaterThan(md.indexOf('**Changed since'))
+    expect(md).toContain('| <code>sensor-a</code> | ✅❌ | 50 % |')
+    expect(md).toContain('✅ 1 sensor ok in every beat: 100 %.')
+  })
+
+  it('the text twin: 50 changes listed, the rest counted, then the strip', () => {
+    const text = buildTextSummary(result, { changes })
+    expect(text).toContain('  sensor-0: (new) -> 2')
+    expect(text).toContain('  sensor-1: 1 -> (gone)')
+    expect(text).not.toContain('sensor-50:')
+    expect(text).toContain('  … and 10 more (the changed-sensors output names them all)')
+    expect(text).toContain('history (last 2 beats, oldest first):')
+    expect(text).toContain('  sensor-a  ✅❌  50%')
   })
 })

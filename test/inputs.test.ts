@@ -82,6 +82,26 @@ describe('getInputs', () => {
     expect(timeout('0')).toBe(0)
     expect(timeout('4.35')).toBe(4350)
   })
+  it('previous: auto, or a folder resolved against the working directory', () => {
+    const previous = (value: string, more: NodeJS.ProcessEnv = {}) =>
+      getInputs({ GITHUB_WORKSPACE: ws, INPUT_PREVIOUS: value, ...more }).previous
+    expect(previous('auto')).toEqual({ mode: 'auto' })
+    expect(previous('./auto')).toEqual({ mode: 'path', dir: path.join(ws, 'auto') })
+    expect(previous('snapshots')).toEqual({ mode: 'path', dir: path.join(ws, 'snapshots') })
+    expect(previous('/tmp/x')).toEqual({ mode: 'path', dir: '/tmp/x' })
+    expect(previous('')).toBeUndefined()
+  })
+  it('github-token: the runner expands the default; unexpanded, it is GITHUB_TOKEN or none', () => {
+    const token = (env: NodeJS.ProcessEnv) =>
+      getInputs({ GITHUB_WORKSPACE: ws, ...env }).githubToken
+    expect(token({ 'INPUT_GITHUB-TOKEN': 'ghs_given' })).toBe('ghs_given')
+    expect(token({})).toBe('')
+    expect(token({ GITHUB_TOKEN: 'ghs_env' })).toBe('ghs_env')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the expression as action.yml has it
+    expect(token({ 'INPUT_GITHUB-TOKEN': '${{ github.token }}', GITHUB_TOKEN: 'ghs_env' })).toBe(
+      'ghs_env',
+    )
+  })
   it('refuses the workspace, the home folder and / as snapshots-dir, each for its reason', () => {
     const snapshotsDir = (value: string) =>
       getInputs({ GITHUB_WORKSPACE: ws, 'INPUT_SNAPSHOTS-DIR': value }).snapshotsDir

@@ -19,6 +19,9 @@ import {
 import { historyStrip, stripLines } from './history-strip.js'
 import type { SummaryExtras } from './summary.js'
 
+/** Changes listed one per line; a terminal is no place for thousands. */
+const MAX_CHANGES_LISTED = 50
+
 /** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
 export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}): string {
   const sensors = failedFirst(result)
@@ -34,9 +37,11 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
     if (extras.changes.length === 0) lines.push('nothing changed since previous', '')
     else {
       lines.push(`changed since previous: ${extras.changes.length}`)
-      for (const c of extras.changes) {
+      for (const c of extras.changes.slice(0, MAX_CHANGES_LISTED)) {
         lines.push(`  ${c.name}: ${c.before ?? '(new)'} -> ${c.after ?? '(gone)'}`)
       }
+      const more = extras.changes.length - MAX_CHANGES_LISTED
+      if (more > 0) lines.push(`  … and ${more} more (the changed-sensors output names them all)`)
       lines.push('')
     }
   }
