@@ -29718,6 +29718,8 @@ function buildSummary(result, extras = {}) {
 
 
 
+/** Changes listed one per line; a terminal is no place for thousands. */
+const MAX_CHANGES_LISTED = 50;
 /** Plain-text rendering for outside a runner (GITHUB_ACTIONS unset): readable in a terminal. */
 function buildTextSummary(result, extras = {}) {
     const sensors = failedFirst(result);
@@ -29734,9 +29736,12 @@ function buildTextSummary(result, extras = {}) {
             lines.push('nothing changed since previous', '');
         else {
             lines.push(`changed since previous: ${extras.changes.length}`);
-            for (const c of extras.changes) {
+            for (const c of extras.changes.slice(0, MAX_CHANGES_LISTED)) {
                 lines.push(`  ${c.name}: ${c.before ?? '(new)'} -> ${c.after ?? '(gone)'}`);
             }
+            const more = extras.changes.length - MAX_CHANGES_LISTED;
+            if (more > 0)
+                lines.push(`  … and ${more} more (the changed-sensors output names them all)`);
             lines.push('');
         }
     }
