@@ -11,19 +11,18 @@ import { setMaxListeners } from 'node:events'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { compareBytes, messageOf, toPosix } from '../util.js'
-import {
-  type Comparison,
-  compareSnapshots,
-  type HistoryEntry,
-  nextHistory,
-  type SignalOf,
-  shortenSignal,
-} from './changes.js'
+import { type HistoryEntry, nextHistory } from './changes.js'
 import { type DirectivesResult, readDirectives } from './directives.js'
 import { discoverSensors } from './discover.js'
 import { sensorEnv } from './env.js'
 import { renderIndexText } from './index-file.js'
-import { canonicalJson, parseJson, wakeSignal } from './json.js'
+import {
+  compareWith,
+  flappingWarnings,
+  freshPublished,
+  historyBeat,
+  previousRecord,
+} from './memory.js'
 import { type Judged, judgeNagios } from './nagios-outcome.js'
 import { snapshotBytes, stderrTail } from './outcome.js'
 import { type ProbeName, runProbe } from './probes.js'
@@ -45,7 +44,6 @@ import {
   type SensorOutcome,
   type SensorScript,
   Status,
-  sensorsOf,
   WarningCode,
 } from './types.js'
 import { signalSha256, worldHash } from './world-hash.js'
@@ -160,15 +158,16 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   )
   const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])))
   const comparison = previous && compareWith(previous, produced)
-  if (comparison) warnings.push(...flappingWarnings(comparison, produced))
+  if (comparison)
+    warnings.push(
+      ...flappingWarnings(
+        comparison,
+        produced.map((p) => p.entry),
+      ),
+    )
   const finished = new Date()
   const entries = produced.map((p) => p.entry)
-  const beat: HistoryEntry = {
-    sensed_at: started.toISOString(),
-    run_id: runIdOf(options.env),
-    world_hash: hash,
-    statuses: Object.fromEntries(sensorsOf(entries).map((e) => [e.name, e.status])),
-  }
+  const beat = historyBeat(started, options.env, hash, entries)
   const result = {
     entries,
     worldHash: hash,
@@ -187,48 +186,6 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   await mkdir(options.snapshotsDir, { recursive: true })
   written.push(await publish(options.snapshotsDir, INDEX_FILE, index.text))
   return { ...result, history: index.history, writtenFiles: written.sort() }
-}
-
-/**
- * Compares what was published with `previous`, and sets each entry's streak. A snapshot that
- * could not be published is not part of this world, as the hash already says.
- */
-function compareWith(previous: PreviousState, produced: readonly Produced[]): Comparison {
-  const current = new Map<string, SignalOf>()
-  for (const p of produced) {
-    const bytes = p.snapshot?.bytes
-    if (!bytes) continue
-    current.set(p.entry.name, { signalSha256: p.entry.signalSha256, text: () => signalText(bytes) })
-  }
-  const comparison = compareSnapshots(previous, current)
-  for (const p of produced) p.entry.streak = comparison.streaks.get(p.entry.name) ?? 0
-  return comparison
-}
-
-/** The shortened canonical wake signal of snapshot bytes (this run's are always JSON). */
-function signalText(bytes: Buffer): string {
-  const parsed = parseJson(bytes)
-  return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'))
-}
-
-function flappingWarnings(comparison: Comparison, produced: readonly Produced[]): SenseWarning[] {
-  const byName = new Map(produced.map((p) => [p.entry.name, p.entry]))
-  return comparison.flapping.map((name) => {
-    const entry = byName.get(name)
-    return {
-      code: WarningCode.Flapping,
-      title: `${name}: flapping`,
-      message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
-      file: entry?.scriptPath,
-    }
-  })
-}
-
-/** GITHUB_RUN_ID as a number; null outside a runner (or when it is not a number). */
-function runIdOf(env: NodeJS.ProcessEnv): number | null {
-  const value = env.GITHUB_RUN_ID
-  const n = Number(value)
-  return value !== undefined && /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : null
 }
 
 async function senseScript(
@@ -253,7 +210,9 @@ async function senseScript(
       directives.intervalS,
       Date.now(),
     )
-    if (reuse) return { ...freshProduced(script, options, scriptSha256, reuse), warnings }
+    if (reuse) {
+      return { ...freshPublished(script, options.workingDirectory, scriptSha256, reuse), warnings }
+    }
   }
   const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path
   const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes }
@@ -302,38 +261,6 @@ async function senseScript(
     stderrTail: stderrTail(outcome.stderr),
   }
   return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings }
-}
-
-/**
- * A sensor not run under its declared interval: the previous snapshot, byte for byte, with the
- * time it was really taken. No stderr: an earlier run's `.err` goes, as for any quiet run.
- */
-function freshProduced(
-  script: SensorScript,
-  options: SenseOptions,
-  scriptSha256: string | undefined,
-  reuse: { bytes: Buffer; sensedAt: string },
-): Produced {
-  return {
-    entry: {
-      name: script.snapshotName,
-      kind: Kind.Sensor,
-      script: toPosix(path.relative(options.workingDirectory, script.path)),
-      scriptSha256,
-      status: Status.Fresh,
-      durationMs: 0,
-      bytes: reuse.bytes.length,
-      sensedAt: reuse.sensedAt,
-      signalSha256: signalSha256(reuse.bytes),
-      streak: 0,
-      // Not run this beat.
-      attempts: 0,
-      scriptPath: script.path,
-      message: `reused the snapshot taken at ${reuse.sensedAt} (interval not yet passed)`,
-      stderrTail: '',
-    },
-    snapshot: { fileName: snapshotFile(script.snapshotName), bytes: reuse.bytes },
-  }
 }
 
 /** A warning per directive line that was not applied, naming the file and the line. */
@@ -432,13 +359,6 @@ function renderIndex(
   }
   // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
   return renderIndexText(index, history)
-}
-
-/** index.json's `previous`: where the snapshots compared with came from; null when none were. */
-function previousRecord(previous: PreviousState | undefined): Record<string, unknown> | null {
-  if (!previous || previous.empty) return null
-  const { source, runId, artifactId } = previous.source
-  return { source, run_id: runId, artifact_id: artifactId, sensed_at: previous.sensedAt }
 }
 
 /**
