@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(43528);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58405);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 43528:
+/***/ 58405:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28413,6 +28413,7 @@ var Inputs;
     Inputs["Retries"] = "retries";
     Inputs["Redact"] = "redact";
     Inputs["FailOnError"] = "fail-on-error";
+    Inputs["FailOnWarning"] = "fail-on-warning";
     Inputs["IfNoSensors"] = "if-no-sensors";
     Inputs["Upload"] = "upload";
     Inputs["ArtifactName"] = "artifact-name";
@@ -28441,6 +28442,7 @@ const DEFAULTS = {
     [Inputs.Retries]: '0',
     [Inputs.Redact]: '',
     [Inputs.FailOnError]: 'true',
+    [Inputs.FailOnWarning]: 'false',
     [Inputs.IfNoSensors]: 'warn',
     [Inputs.Upload]: 'auto',
     [Inputs.ArtifactName]: 'snapshots',
@@ -28454,7 +28456,9 @@ var Outputs;
     Outputs["Ok"] = "ok";
     Outputs["Failed"] = "failed";
     Outputs["Fresh"] = "fresh";
+    Outputs["Warning"] = "warning";
     Outputs["FailedSensors"] = "failed-sensors";
+    Outputs["WarningSensors"] = "warning-sensors";
     Outputs["WorldHash"] = "world-hash";
     Outputs["Changed"] = "changed";
     Outputs["ChangedSensors"] = "changed-sensors";
@@ -28756,6 +28760,8 @@ var Status;
     Status["Ok"] = "ok";
     /** Reused from `previous` under a declared `# looop:interval`; the sensor did not run. */
     Status["Fresh"] = "fresh";
+    /** A Nagios-format sensor exited 1: not a failure, reported apart (`fail-on-warning`). */
+    Status["Warning"] = "warning";
     /** Non-zero exit. */
     Status["Failed"] = "failed";
     /** The deadline passed; the group got TERM, then KILL. Exit code 124, as coreutils' timeout. */
@@ -28771,9 +28777,9 @@ var Status;
     /** Still running when the run was cancelled: listed in index.json, no snapshot. */
     Status["Cancelled"] = "cancelled";
 })(Status || (Status = {}));
-/** Every status but these two is a failure. */
+/** Every status but these three is a failure. */
 function isFailure(status) {
-    return status !== Status.Ok && status !== Status.Fresh;
+    return status !== Status.Ok && status !== Status.Fresh && status !== Status.Warning;
 }
 /**
  * The user/system split, and the only place it lives: a `Sensor` is a user script, run as a
@@ -28815,6 +28821,8 @@ var WarningCode;
     WarningCode["SummaryNotWritten"] = "summary-not-written";
     /** A `# looop:` directive line that was not applied (unknown key, bad value, …). */
     WarningCode["Directive"] = "directive";
+    /** A sensor ended `warning` (a Nagios plugin's exit 1). */
+    WarningCode["SensorWarning"] = "sensor-warning";
     /** `previous` could not be read in part or in whole (it is treated as empty there). */
     WarningCode["PreviousProblem"] = "previous-problem";
     /** A snapshot whose signal changed FLAPPING_STREAK runs in a row. */
@@ -28899,6 +28907,7 @@ function getInputs(env = process.env) {
         retries: parse(Inputs.Retries, (v) => integer(Inputs.Retries, v, 0, MAX_RETRIES), 0),
         redact: parse(Inputs.Redact, redactList, []),
         failOnError: parse(Inputs.FailOnError, (v) => inputs_boolean(Inputs.FailOnError, v), true),
+        failOnWarning: parse(Inputs.FailOnWarning, (v) => inputs_boolean(Inputs.FailOnWarning, v), false),
         ifNoSensors: parse(Inputs.IfNoSensors, (v) => oneOf(Inputs.IfNoSensors, v, IfNoSensors), IfNoSensors.Warn),
         upload: parse(Inputs.Upload, (v) => oneOf(Inputs.Upload, v, UploadMode), UploadMode.Never),
         artifactName: parse(Inputs.ArtifactName, artifactName, ''),
@@ -29097,10 +29106,6 @@ function nearestExisting(p) {
     return current;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/format.ts
 /**
  * Wording and units shared by every report (the markdown page, its plain-text twin, the log,
@@ -29109,16 +29114,30 @@ var lib_core = __nccwpck_require__(77094);
 
 /** `1 sensor`, `3 sensors`: the count with the noun that fits it. */
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-/** `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`. */
+/**
+ * `12 of 12 sensors ok` / `2 of 12 sensors failed` / `no sensors`; warnings are neither ok nor
+ * failed, so they are counted apart: `11 of 12 sensors ok, 1 warning` / `2 of 12 sensors
+ * failed, 1 warning`.
+ */
 function verdict(result) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status)).length;
+    const warned = warnedSensors(result).length;
     const noun = sensors.length === 1 ? 'sensor' : 'sensors';
     if (sensors.length === 0)
         return 'no sensors';
+    const also = warned > 0 ? `, ${plural(warned, 'warning', 'warnings')}` : '';
     if (failed === 0)
-        return `${sensors.length} of ${sensors.length} ${noun} ok`;
-    return `${failed} of ${sensors.length} ${noun} failed`;
+        return `${sensors.length - warned} of ${sensors.length} ${noun} ok${also}`;
+    return `${failed} of ${sensors.length} ${noun} failed${also}`;
+}
+/** The sensors that ended `warning`, in name order. */
+function warnedSensors(result) {
+    return sensorsOf(result.entries).filter((e) => e.status === Status.Warning);
+}
+/** `3 attempts` for a sensor that was retried, empty when it ran once. */
+function attemptsNote(e) {
+    return e.attempts > 1 ? `${e.attempts} attempts` : '';
 }
 /** `340 ms`, `1.2 s`, `2 min 5 s`. */
 function formatDuration(ms) {
@@ -29168,12 +29187,14 @@ function normaliseNewlines(s) {
 function flappingNote(e) {
     return e.streak >= 3 ? `flapping: signal changed ${e.streak} runs in a row` : '';
 }
-/** Failed sensors first (what a reader came for), each group in name order. */
+/** Failed sensors first (what a reader came for), then warnings, each group in name order. */
 function failedFirst(result) {
     const sensors = sensorsOf(result.entries);
+    const warning = (e) => e.status === Status.Warning;
     return [
         ...sensors.filter((e) => isFailure(e.status)),
-        ...sensors.filter((e) => !isFailure(e.status)),
+        ...sensors.filter(warning),
+        ...sensors.filter((e) => !isFailure(e.status) && !warning(e)),
     ];
 }
 /** A probe's signal is shown up to this many characters. */
@@ -29185,6 +29206,10 @@ function probeSignalText(p) {
         : (JSON.stringify(p.probeSignal) ?? String(p.probeSignal));
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/log.ts
 /**
  * The step log. The runner acts on two command forms: `::name ...::` at the start of a line
@@ -29246,15 +29271,18 @@ function logResult(result) {
     lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
     const width = Math.max(0, ...result.entries.map((e) => e.status.length));
     for (const e of result.entries) {
-        const message = isFailure(e.status) && e.message !== '' ? ` - ${e.message}` : '';
-        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${message}`;
+        const explained = isFailure(e.status) || e.status === Status.Warning;
+        const message = explained && e.message !== '' ? ` - ${e.message}` : '';
+        const attempts = e.attempts > 1 ? ` (${e.attempts} attempts)` : '';
+        const line = `${e.status.padEnd(width)}  ${e.name}  ${formatDuration(e.durationMs)}${attempts}${message}`;
         logLine(line);
     }
     lib_core/* endGroup */.N4();
     const failed = sensors.filter((e) => isFailure(e.status));
+    const named = [...failed, ...warnedSensors(result)];
     let line = verdict(result);
     line +=
-        failed.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(failed)}`;
+        named.length === 0 ? ` in ${formatDuration(result.durationMs)}` : `: ${nameFailures(named)}`;
     if (result.cancelled)
         line += ' (run cancelled)';
     logLine(line);
@@ -29278,6 +29306,7 @@ function logResult(result) {
  * plan; the host emits it through @actions/core, which escapes `%`, CR, LF (and `:` `,` in
  * properties), so no sensor text can bend the command line.
  */
+
 
 
 
@@ -29315,13 +29344,28 @@ function listTruncated(items, max) {
  * The runner reads `##[` as a command only when a line is not a `::` command, which these lines
  * are; the text is neutralised all the same, at the cost of one invisible character.
  */
-function withFile(a, file) {
+function withFile(a, file, line) {
     const safe = { title: neutralise(a.title), message: neutralise(a.message) };
-    return file === undefined ? safe : { ...safe, file };
+    if (file === undefined)
+        return safe;
+    return line === undefined ? { ...safe, file } : { ...safe, file, line };
+}
+/**
+ * A warning per sensor that ended `warning`, with the plugin's output as its message. They
+ * lead the warnings, so the cap folds setup warnings before it folds a plugin's.
+ */
+function sensorWarnings(result) {
+    return warnedSensors(result).map((e) => ({
+        code: WarningCode.SensorWarning,
+        title: `${e.name}: warning`,
+        message: e.message !== '' ? e.message : 'status warning',
+        file: e.scriptPath,
+    }));
 }
 /**
  * Pure: which annotations to emit for this result. `warnings` is every warning of the run, the
- * engine's and those of later phases, in the order they should be shown.
+ * engine's and those of later phases, in the order they should be shown; a warning for each
+ * sensor that ended `warning` comes before them, inside the same cap.
  */
 function planAnnotations(result, warnings, workspace) {
     const failed = result.entries.filter((e) => isFailure(e.status));
@@ -29340,10 +29384,10 @@ function planAnnotations(result, warnings, workspace) {
         }, undefined));
     }
     const shown = [];
-    const all = warnings;
+    const all = [...sensorWarnings(result), ...warnings];
     const namedWarnings = all.length > MAX_WARNING_ANNOTATIONS ? all.slice(0, MAX_WARNING_ANNOTATIONS - 1) : all;
     for (const w of namedWarnings) {
-        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace)));
+        shown.push(withFile({ title: w.title, message: w.message }, workspaceRelative(w.file, workspace), w.line));
     }
     if (all.length > namedWarnings.length) {
         const rest = all.slice(namedWarnings.length);
@@ -29517,6 +29561,7 @@ const MAX_TABLE_ROWS = 1000;
 const STATUS_MARK = {
     [Status.Ok]: '✅',
     [Status.Fresh]: '✅',
+    [Status.Warning]: '⚠️',
     [Status.Failed]: '❌',
     [Status.Timeout]: '⏱️',
     [Status.Killed]: '💀',
@@ -29534,7 +29579,7 @@ const MAX_CHANGES_SHOWN = 50;
 const NOTES_RESERVE = 2048;
 const TABLE_HEAD = '| status | sensor | duration | bytes | exit code | message |\n|---|---|--:|--:|--:|---|\n';
 function tableRow(e) {
-    const message = [e.message, flappingNote(e)].filter((s) => s !== '').join(' · ');
+    const message = [e.message, attemptsNote(e), flappingNote(e)].filter((s) => s !== '').join(' · ');
     const cells = [
         `${STATUS_MARK[e.status] ?? ''} ${escapeInline(e.status)}`,
         code(e.name),
@@ -29557,7 +29602,8 @@ function headSection(result, extras) {
     const failed = sensors.filter((e) => isFailure(e.status)).length;
     const fresh = sensors.filter((e) => e.status === Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
-    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 ? '⚠️' : '✅';
+    const warned = sensors.some((e) => e.status === Status.Warning);
+    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅';
     const facts = [
         `world hash ${code(result.worldHash)}`,
         `${probes} ${probes === 1 ? 'probe' : 'probes'}`,
@@ -29753,7 +29799,7 @@ function buildTextSummary(result, extras = {}) {
             formatDuration(e.durationMs),
             e.bytes === undefined ? '' : formatBytes(e.bytes),
             e.exitCode === undefined ? '' : String(e.exitCode),
-            [normaliseNewlines(e.message).replace(/\n/g, ' '), flappingNote(e)]
+            [normaliseNewlines(e.message).replace(/\n/g, ' '), attemptsNote(e), flappingNote(e)]
                 .filter((s) => s !== '')
                 .join(' · '),
         ]);
@@ -29873,7 +29919,7 @@ function terminalHost() {
         },
         annotate: (plan) => {
             // The errors are in the text summary already.
-            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file})` : ''}: ${a.message}\n`);
+            const lines = plan.warnings.map((a) => `warning: ${a.title}${a.file ? ` (${a.file}${a.line ? `:${a.line}` : ''})` : ''}: ${a.message}\n`);
             process.stdout.write(lines.join(''));
         },
         fail: (message) => {
@@ -29887,7 +29933,11 @@ function printOutputs(values) {
     process.stdout.write(lines.join(''));
 }
 function annotationProperties(a) {
-    return a.file === undefined ? { title: a.title } : { title: a.title, file: a.file };
+    if (a.file === undefined)
+        return { title: a.title };
+    return a.line === undefined
+        ? { title: a.title, file: a.file }
+        : { title: a.title, file: a.file, startLine: a.line };
 }
 /**
  * Appends the summary page to the step's summary file. The budget is SUMMARY_LIMIT less what
@@ -30033,13 +30083,16 @@ function nextHistory(previous, beat, maxEntries = HISTORY_MAX_ENTRIES) {
 function outputValues(result, artifact) {
     const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => isFailure(e.status));
+    const warned = sensors.filter((e) => e.status === Status.Warning);
     const comparison = result.comparison;
     return {
         [Outputs.Total]: String(sensors.length),
         [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
         [Outputs.Failed]: String(failed.length),
         [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
+        [Outputs.Warning]: String(warned.length),
         [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
+        [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
         [Outputs.WorldHash]: result.worldHash,
         // Change detection needs `previous`; without it SPEC leaves `changed` empty.
         [Outputs.Changed]: comparison ? String(comparison.changed) : '',
@@ -35017,6 +35070,357 @@ function renderIndexText(index, history, maxBytes = INDEX_WRITE_MAX_BYTES) {
     return { text, history: history.slice(first) };
 }
 
+;// CONCATENATED MODULE: ./src/sense/world-hash.ts
+/**
+ * The world hash: one sha256 over the wake signal of every snapshot, so that a decider can tell
+ * "nothing changed" from one string. Invariants:
+ * - `detail` never moves the hash: only `signal` (or the whole value when there is no `signal`
+ *   key) is hashed.
+ * - Formatting never moves it: values are hashed as RFC 8785 canonical JSON (json.ts).
+ * - The order files are listed in never moves it: they are hashed in byte order of file name.
+ * Pure apart from sha256.
+ */
+
+
+
+
+/**
+ * What is hashed for one snapshot: the canonical JSON of its wake signal when the snapshot is
+ * JSON; the raw bytes when it is not.
+ */
+function wakePayload(bytes) {
+    const parsed = parseJson(bytes);
+    if (parsed === undefined)
+        return bytes;
+    return Buffer.from(canonicalJson(wakeSignal(parsed.value)), 'utf8');
+}
+/** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
+function signalSha256(bytes) {
+    return (0,external_node_crypto_.createHash)('sha256').update(wakePayload(bytes)).digest('hex');
+}
+/**
+ * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
+ * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
+ * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
+ * out. The empty world hashes to the sha256 of nothing.
+ */
+function worldHash(files) {
+    const hashed = files
+        .filter((f) => isSnapshotFile(f.fileName))
+        .sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.fileName, b.fileName));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (let i = 0; i < hashed.length; i++) {
+        const file = hashed[i];
+        if (i > 0 && hashed[i - 1].fileName === file.fileName) {
+            // One file name twice is a caller bug: which of the two is the world?
+            throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
+        }
+        const payload = wakePayload(file.bytes);
+        hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
+        hash.update(payload);
+        hash.update('\n', 'utf8');
+    }
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/sense/memory.ts
+/**
+ * What one beat remembers of the last and leaves for the next, joined to the beat in sense.ts:
+ * the comparison with `previous` and the streak of each entry, flapping warnings, a `fresh`
+ * sensor's entry, this beat's history entry and index.json's `previous` record. The rules
+ * themselves are pure and live in changes.ts; reading the previous folder lives in previous.ts.
+ */
+
+
+
+
+
+
+
+/**
+ * Compares what was published with `previous`, and sets each entry's streak. A snapshot that
+ * could not be published is not part of this world, as the hash already says.
+ */
+function compareWith(previous, published) {
+    const current = new Map();
+    for (const p of published) {
+        const bytes = p.snapshot?.bytes;
+        if (!bytes)
+            continue;
+        current.set(p.entry.name, { signalSha256: p.entry.signalSha256, text: () => signalText(bytes) });
+    }
+    const comparison = compareSnapshots(previous, current);
+    for (const p of published)
+        p.entry.streak = comparison.streaks.get(p.entry.name) ?? 0;
+    return comparison;
+}
+/** The shortened canonical wake signal of snapshot bytes (this run's are always JSON). */
+function signalText(bytes) {
+    const parsed = parseJson(bytes);
+    return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'));
+}
+/** One warning per flapping snapshot, on its script when it has one. */
+function flappingWarnings(comparison, entries) {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    return comparison.flapping.map((name) => {
+        const entry = byName.get(name);
+        return {
+            code: WarningCode.Flapping,
+            title: `${name}: flapping`,
+            message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
+            file: entry?.scriptPath,
+        };
+    });
+}
+/**
+ * A sensor not run under its declared interval: the previous snapshot, byte for byte, with the
+ * time it was really taken. No stderr: an earlier run's `.err` goes, as for any quiet run.
+ */
+function freshPublished(script, workingDirectory, scriptSha256, reuse) {
+    return {
+        entry: {
+            name: script.snapshotName,
+            kind: Kind.Sensor,
+            script: (0,src_util/* toPosix */.d7)(external_node_path_default().relative(workingDirectory, script.path)),
+            scriptSha256,
+            status: Status.Fresh,
+            durationMs: 0,
+            bytes: reuse.bytes.length,
+            sensedAt: reuse.sensedAt,
+            signalSha256: signalSha256(reuse.bytes),
+            streak: 0,
+            // Not run this beat.
+            attempts: 0,
+            scriptPath: script.path,
+            message: `reused the snapshot taken at ${reuse.sensedAt} (interval not yet passed)`,
+            stderrTail: '',
+        },
+        snapshot: { fileName: snapshotFile(script.snapshotName), bytes: reuse.bytes },
+    };
+}
+/** This beat as index.json's history records it: the status of every sensor (not probe). */
+function historyBeat(started, env, worldHash, entries) {
+    return {
+        sensed_at: started.toISOString(),
+        run_id: runIdOf(env),
+        world_hash: worldHash,
+        statuses: Object.fromEntries(sensorsOf(entries).map((e) => [e.name, e.status])),
+    };
+}
+/** GITHUB_RUN_ID as a number; null outside a runner (or when it is not a number). */
+function runIdOf(env) {
+    const value = env.GITHUB_RUN_ID;
+    const n = Number(value);
+    return value !== undefined && /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : null;
+}
+/** index.json's `previous`: where the snapshots compared with came from; null when none were. */
+function previousRecord(previous) {
+    if (!previous || previous.empty)
+        return null;
+    const { source, runId, artifactId } = previous.source;
+    return { source, run_id: runId, artifact_id: artifactId, sensed_at: previous.sensedAt };
+}
+
+;// CONCATENATED MODULE: ./src/sense/nagios.ts
+/**
+ * The Nagios plugin API (`# looop:format=nagios`): a plugin's stdout and exit code → the
+ * snapshot `{signal:{state}, detail:{output, long_output, perfdata, exit_code}}`.
+ *
+ * Output (SPEC "Nagios plugins", after the Nagios Core plugin API):
+ * - stdout is decoded as UTF-8, invalid bytes replaced by U+FFFD. Lines end at `\n`; the
+ *   `\r` of a CRLF is whitespace like any other at a line's end.
+ * - Line 1 is `TEXT` or `TEXT|PERFDATA`, split at its first `|`. `output` is TEXT, trimmed;
+ *   `""` when stdout is empty.
+ * - Further lines are long output, up to the first of them holding a `|`: that line's text
+ *   before its `|` is still long output, and everything after that `|`, to the end of stdout
+ *   and across lines, is perfdata. `long_output` is those lines joined by `\n`, each without
+ *   trailing whitespace (indentation stays), blank lines at both ends dropped; null when
+ *   nothing is left.
+ *
+ * Perfdata: items separated by whitespace (line breaks included), each
+ * `'label'=value[UOM];[warn];[crit];[min];[max]`. Decisions where the guidelines are silent
+ * or plugins stray from them; the aim is to keep every figure a plugin meant, and never to
+ * invent one:
+ * - A label is quoted with `'` when it holds spaces, `=` or `'`; `''` inside quotes is one
+ *   quote. A quote left open at the end of its line is taken literally: the item is read as
+ *   unquoted. A quoted label must be followed by `=`, else the item is dropped.
+ * - An item without `=`, or with an empty label (`=5`, `''=5`), is dropped: nothing could
+ *   name its figure. A `|` outside quotes in perfdata separates items like a space (plugins
+ *   that print `a=1 | b=2`).
+ * - An item with a label and `=` is always kept. Its value is a number or null: null for `U`
+ *   (undetermined, as the guidelines define), and also for an empty, `-`, or unreadable value
+ *   (`temp=hot`), so the label stays visible and no wrong number is reported.
+ * - Numbers: an optional sign, digits with `.` or `,` as the decimal separator (`0,5` = 0.5,
+ *   as printed under a comma locale; a second separator, `1,234,567`, makes it unreadable),
+ *   and an optional exponent (`1e3`). Out of double range (`1e999`) or not finite → null.
+ *   `-0` is 0.
+ * - `uom` is the text after the value's number, as written (`s`, `MB`, `%`, `MiB`, `c`), or
+ *   `""`; it must not start with a digit, sign or separator, else the value is unreadable
+ *   (null) and `uom` is `""`, as for `U`.
+ * - `warn` and `crit` are the range strings exactly as written (`10`, `10:`, `~:10`, `@5:10`,
+ *   `0,5`), unchecked, or null when empty or absent.
+ * - `min` and `max` are numbers read as the value is, a trailing unit allowed and ignored
+ *   (`0%`); null when empty, absent, `U` or unreadable. Fields after `max` are ignored.
+ * - Duplicate labels are all kept, in order.
+ *
+ * Exit codes: 0 ok, 1 warning, 2 critical, 3 and any other (negative, over 3) unknown.
+ * Only the state is signal; output and figures are detail, so moving figures never change
+ * the world hash. Nothing here throws, whatever the bytes.
+ */
+/** 0 ok, 1 warning, 2 critical, anything else (3 included) unknown. */
+function nagiosState(exitCode) {
+    switch (exitCode) {
+        case 0:
+            return 'ok';
+        case 1:
+            return 'warning';
+        case 2:
+            return 'critical';
+        default:
+            return 'unknown';
+    }
+}
+/** The snapshot for a plugin that exited with `exitCode` after printing `stdout`. */
+function nagiosSnapshot(stdout, exitCode) {
+    const { output, long_output, perfdata } = parsePluginOutput(stdout);
+    return {
+        signal: { state: nagiosState(exitCode) },
+        detail: { output, long_output, perfdata, exit_code: exitCode },
+    };
+}
+/** Splits a plugin's stdout into output, long output and perfdata (see the module header). */
+function parsePluginOutput(stdout) {
+    const text = typeof stdout === 'string' ? stdout : stdout.toString('utf8');
+    const firstBreak = text.indexOf('\n');
+    const firstLine = firstBreak < 0 ? text : text.slice(0, firstBreak);
+    const rest = firstBreak < 0 ? '' : text.slice(firstBreak + 1);
+    const firstBar = firstLine.indexOf('|');
+    const output = (firstBar < 0 ? firstLine : firstLine.slice(0, firstBar)).trim();
+    let perfText = firstBar < 0 ? '' : firstLine.slice(firstBar + 1);
+    // The first `|` after line 1 ends the long output, wherever it is on its line.
+    const restBar = rest.indexOf('|');
+    const longText = restBar < 0 ? rest : rest.slice(0, restBar);
+    if (restBar >= 0)
+        perfText += `\n${rest.slice(restBar + 1)}`;
+    return { output, long_output: longOutput(longText), perfdata: parsePerfdata(perfText) };
+}
+/** The items of a perfdata text (see the module header for what is kept). Never throws. */
+function parsePerfdata(text) {
+    const items = [];
+    let i = 0;
+    while (i < text.length) {
+        if (isSeparator(text[i])) {
+            i++;
+            continue;
+        }
+        let label;
+        const quoted = text[i] === "'" ? readQuoted(text, i) : undefined;
+        if (quoted !== undefined) {
+            i = quoted.end;
+            if (text[i] !== '=') {
+                i = skipItem(text, i);
+                continue;
+            }
+            label = quoted.label;
+        }
+        else {
+            const unquoted = readUnquotedLabel(text, i);
+            i = unquoted.end;
+            // Stopped by a separator or the end: a word without `=`, dropped.
+            if (text[i] !== '=')
+                continue;
+            label = unquoted.label;
+        }
+        // text[i] is the `=`; the data runs to the next separator.
+        const dataEnd = skipItem(text, i + 1);
+        const data = text.slice(i + 1, dataEnd);
+        i = dataEnd;
+        if (label !== '')
+            items.push(perfdatum(label, data));
+    }
+    return items;
+}
+/** Whitespace (line breaks included) and `|` end a perfdata item outside quotes. */
+function isSeparator(c) {
+    return (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f' || c === '|');
+}
+/** The index of the first separator at or after `i` (or the end). */
+function skipItem(text, i) {
+    while (i < text.length && !isSeparator(text[i]))
+        i++;
+    return i;
+}
+/**
+ * The label quoted at `start` (a `'`) and the index just after its closing quote, or
+ * undefined when no closing quote comes before the end of the line.
+ */
+function readQuoted(text, start) {
+    let label = '';
+    let i = start + 1;
+    while (i < text.length && text[i] !== '\n') {
+        if (text[i] === "'") {
+            if (text[i + 1] === "'") {
+                label += "'";
+                i += 2;
+                continue;
+            }
+            return { label, end: i + 1 };
+        }
+        label += text[i];
+        i++;
+    }
+    return undefined;
+}
+/** An unquoted label: up to the first `=` or separator; `end` is the index of what stopped it. */
+function readUnquotedLabel(text, start) {
+    let i = start;
+    while (i < text.length && text[i] !== '=' && !isSeparator(text[i]))
+        i++;
+    return { label: text.slice(start, i), end: i };
+}
+/** `value[UOM];[warn];[crit];[min];[max]` → the item. */
+function perfdatum(label, data) {
+    const [valueField = '', warn = '', crit = '', min = '', max = ''] = data.split(';');
+    const { value, uom } = readValue(valueField);
+    return {
+        label,
+        value,
+        uom,
+        warn: warn === '' ? null : warn,
+        crit: crit === '' ? null : crit,
+        min: readValue(min).value,
+        max: readValue(max).value,
+    };
+}
+/** Sign, digits with `.` or `,` decimals, exponent: the number at the start of a field. */
+const NUMBER = /^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?/;
+/** What a unit must not start with: it would mean a malformed number (`1.2.3`, `1-2`). */
+const NOT_A_UNIT_START = /^[-+.,0-9]/;
+/** A value field → its number (or null) and its unit (or ""). */
+function readValue(field) {
+    const match = NUMBER.exec(field);
+    if (match === null)
+        return { value: null, uom: '' };
+    const uom = field.slice(match[0].length);
+    if (NOT_A_UNIT_START.test(uom))
+        return { value: null, uom: '' };
+    const n = Number(match[0].replace(',', '.'));
+    if (!Number.isFinite(n))
+        return { value: null, uom };
+    return { value: n === 0 ? 0 : n, uom };
+}
+/** The long output text → lines without trailing whitespace, blank ends dropped; or null. */
+function longOutput(text) {
+    const lines = text.split('\n').map((line) => line.trimEnd());
+    let start = 0;
+    let end = lines.length;
+    while (start < end && lines[start] === '')
+        start++;
+    while (end > start && lines[end - 1] === '')
+        end--;
+    return start === end ? null : lines.slice(start, end).join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/sense/outcome.ts
 /**
  * What a sensor's outcome publishes: its snapshot bytes and the stderr text reports show.
@@ -35068,6 +35472,8 @@ function snapshotBytes(outcome, ctx) {
             });
         case Status.SpawnError:
             return serialize({ signal: { error: 'spawn-error' }, detail: { message } });
+        case Status.Warning:
+            throw new Error('snapshotBytes: status `warning` exists only for Nagios-format sensors; judgeNagios builds their snapshot');
         case Status.Fresh:
             throw new Error('snapshotBytes: status `fresh` is not a process outcome; publish the previous snapshot as is');
     }
@@ -35093,6 +35499,107 @@ function excerpt(stdout) {
 }
 function serialize(value) {
     return Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/sense/nagios-outcome.ts
+/**
+ * How a Nagios-format sensor (`# looop:format=nagios`) ended: its process outcome → status,
+ * message and snapshot bytes. The plugin runs like any sensor (run-sensor.ts: one process
+ * group, timeout, caps); only the reading of how it ended differs, and that lives here.
+ *
+ * The checks, in order:
+ * 1. `timeout`, `killed`, `spawn-error` and `cancelled` stand as for any sensor: the plugin
+ *    never finished, so it has no state to read.
+ * 2. stdout over `max-bytes` → `too-large`, whatever the exit code: what is kept is a cut
+ *    text whose perfdata may stop mid-item, so no snapshot built from it could be trusted,
+ *    and a plugin printing more than the cap is misconfigured in any state.
+ * 3. Otherwise the exit code decides: 0 → `ok`, 1 → `warning`, 2 (critical), 3 (unknown) and
+ *    any other code → `failed`. The snapshot, for all three, is the parsed plugin output
+ *    (nagios.ts), whose signal is the state alone. Empty output is allowed.
+ */
+
+
+
+/** The outcome of a Nagios plugin run, judged by the plugin API. */
+function judgeNagios(outcome, ctx) {
+    const exitCode = outcome.exitCode;
+    const exited = outcome.status === Status.Ok ||
+        outcome.status === Status.Failed ||
+        outcome.status === Status.InvalidJson ||
+        outcome.status === Status.TooLarge;
+    if (!exited || exitCode === undefined) {
+        return { outcome, bytes: snapshotBytes(outcome, ctx) };
+    }
+    if (outcome.stdoutBytes > ctx.maxBytes) {
+        const tooLarge = {
+            ...outcome,
+            status: Status.TooLarge,
+            message: `printed ${outcome.stdoutBytes} bytes on stdout (exit ${exitCode}), over the max-bytes ` +
+                `cap of ${ctx.maxBytes}: drop verbose flags (-v) from the plugin's command line, or ` +
+                'raise `max-bytes`',
+        };
+        return { outcome: tooLarge, bytes: snapshotBytes(tooLarge, ctx) };
+    }
+    const snapshot = nagiosSnapshot(outcome.stdout, exitCode);
+    const { state } = snapshot.signal;
+    const text = snapshot.detail.output !== ''
+        ? snapshot.detail.output
+        : `the plugin printed no output (exit ${exitCode})`;
+    const status = state === 'ok' ? Status.Ok : state === 'warning' ? Status.Warning : Status.Failed;
+    // A warning's title already says `warning`; a failure says which state made it one.
+    const message = status === Status.Ok ? '' : status === Status.Warning ? text : `${state}: ${text}`;
+    return {
+        outcome: { ...outcome, status, message },
+        bytes: Buffer.from(`${JSON.stringify(snapshot)}\n`, 'utf8'),
+    };
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/sense/retry.ts
+/**
+ * The `retries` input: a sensor that ended in a failure status is run again, up to `retries`
+ * more times, RETRY_PAUSE_MS from the end of one attempt to the start of the next. The last
+ * attempt decides: its outcome is the sensor's, every earlier one is dropped.
+ *
+ * Invariants:
+ * - Only failures are retried: `ok`, `fresh` and `warning` end the loop at once (a plugin's
+ *   warning is a state it reports, not a hiccup to wait out), and so does `cancelled`.
+ * - Cancellation stops the loop: no attempt starts once the signal has fired. A cancel during
+ *   a pause leaves the last finished attempt as the sensor's result (it is what really
+ *   happened, and the step fails as cancelled anyway); a cancel during an attempt makes that
+ *   attempt `cancelled`, as for any running sensor.
+ */
+
+
+/** From the end of one attempt to the start of the next. */
+const RETRY_PAUSE_MS = 1000;
+/** Runs `attempt` until its status is no failure or the retries are spent. */
+async function withRetries(attempt, statusOf, options) {
+    let last = await attempt();
+    let attempts = 1;
+    while (attempts <= options.retries && shouldRetry(statusOf(last))) {
+        if (!(await pause(options.cancel)))
+            break;
+        last = await attempt();
+        attempts++;
+    }
+    return { last, attempts };
+}
+function shouldRetry(status) {
+    return isFailure(status) && status !== Status.Cancelled;
+}
+/** Waits RETRY_PAUSE_MS; false when the run was cancelled before or during the wait. */
+async function pause(cancel) {
+    if (cancel?.aborted)
+        return false;
+    try {
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(RETRY_PAUSE_MS, undefined, { signal: cancel });
+        return true;
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -35809,59 +36316,6 @@ async function prepareDirectory(dir, keep) {
     return removed.sort();
 }
 
-;// CONCATENATED MODULE: ./src/sense/world-hash.ts
-/**
- * The world hash: one sha256 over the wake signal of every snapshot, so that a decider can tell
- * "nothing changed" from one string. Invariants:
- * - `detail` never moves the hash: only `signal` (or the whole value when there is no `signal`
- *   key) is hashed.
- * - Formatting never moves it: values are hashed as RFC 8785 canonical JSON (json.ts).
- * - The order files are listed in never moves it: they are hashed in byte order of file name.
- * Pure apart from sha256.
- */
-
-
-
-
-/**
- * What is hashed for one snapshot: the canonical JSON of its wake signal when the snapshot is
- * JSON; the raw bytes when it is not.
- */
-function wakePayload(bytes) {
-    const parsed = parseJson(bytes);
-    if (parsed === undefined)
-        return bytes;
-    return Buffer.from(canonicalJson(wakeSignal(parsed.value)), 'utf8');
-}
-/** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
-function signalSha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(wakePayload(bytes)).digest('hex');
-}
-/**
- * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
- * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
- * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
- * out. The empty world hashes to the sha256 of nothing.
- */
-function worldHash(files) {
-    const hashed = files
-        .filter((f) => isSnapshotFile(f.fileName))
-        .sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.fileName, b.fileName));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for (let i = 0; i < hashed.length; i++) {
-        const file = hashed[i];
-        if (i > 0 && hashed[i - 1].fileName === file.fileName) {
-            // One file name twice is a caller bug: which of the two is the world?
-            throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
-        }
-        const payload = wakePayload(file.bytes);
-        hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
-        hash.update(payload);
-        hash.update('\n', 'utf8');
-    }
-    return hash.digest('hex');
-}
-
 ;// CONCATENATED MODULE: ./src/sense/sense.ts
 /**
  * One sense beat: discover → prepare the folder → run sensors (bounded concurrency) and probes →
@@ -35871,6 +36325,8 @@ function worldHash(files) {
  * Results never depend on the order in which sensors finish: each sensor owns its own files,
  * entries are sorted by name, and the hash sorts by file name.
  */
+
+
 
 
 
@@ -35954,15 +36410,10 @@ async function sense(options) {
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
     const comparison = previous && compareWith(previous, produced);
     if (comparison)
-        warnings.push(...flappingWarnings(comparison, produced));
+        warnings.push(...flappingWarnings(comparison, produced.map((p) => p.entry)));
     const finished = new Date();
     const entries = produced.map((p) => p.entry);
-    const beat = {
-        sensed_at: started.toISOString(),
-        run_id: runIdOf(options.env),
-        world_hash: hash,
-        statuses: Object.fromEntries(sensorsOf(entries).map((e) => [e.name, e.status])),
-    };
+    const beat = historyBeat(started, options.env, hash, entries);
     const result = {
         entries,
         worldHash: hash,
@@ -35982,76 +36433,47 @@ async function sense(options) {
     written.push(await publish(options.snapshotsDir, INDEX_FILE, index.text));
     return { ...result, history: index.history, writtenFiles: written.sort() };
 }
-/**
- * Compares what was published with `previous`, and sets each entry's streak. A snapshot that
- * could not be published is not part of this world, as the hash already says.
- */
-function compareWith(previous, produced) {
-    const current = new Map();
-    for (const p of produced) {
-        const bytes = p.snapshot?.bytes;
-        if (!bytes)
-            continue;
-        current.set(p.entry.name, { signalSha256: p.entry.signalSha256, text: () => signalText(bytes) });
-    }
-    const comparison = compareSnapshots(previous, current);
-    for (const p of produced)
-        p.entry.streak = comparison.streaks.get(p.entry.name) ?? 0;
-    return comparison;
-}
-/** The shortened canonical wake signal of snapshot bytes (this run's are always JSON). */
-function signalText(bytes) {
-    const parsed = parseJson(bytes);
-    return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'));
-}
-function flappingWarnings(comparison, produced) {
-    const byName = new Map(produced.map((p) => [p.entry.name, p.entry]));
-    return comparison.flapping.map((name) => {
-        const entry = byName.get(name);
-        return {
-            code: WarningCode.Flapping,
-            title: `${name}: flapping`,
-            message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
-            file: entry?.scriptPath,
-        };
-    });
-}
-/** GITHUB_RUN_ID as a number; null outside a runner (or when it is not a number). */
-function runIdOf(env) {
-    const value = env.GITHUB_RUN_ID;
-    const n = Number(value);
-    return value !== undefined && /^\d+$/.test(value) && Number.isSafeInteger(n) ? n : null;
-}
 async function senseScript(script, options, platform, previous) {
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
     // Read once, here: every directive (format, interval) comes from this one result. A script
-    // that cannot be read has none; running it then reports why, as a spawn error.
+    // that cannot be read has none; running it then fails and says why, as for any sensor.
     const { directives, problems } = await readDirectives(script.path).catch(() => ({ directives: { format: 'json' }, problems: [] }));
     const warnings = directiveWarnings(script, problems, options);
     const scriptSha256 = content ? (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') : undefined;
     if (directives.intervalS !== undefined && !options.cancel?.aborted) {
         const reuse = await reusableSnapshot(previous, script.snapshotName, scriptSha256, directives.intervalS, Date.now());
-        if (reuse)
-            return { ...freshProduced(script, options, scriptSha256, reuse), warnings };
+        if (reuse) {
+            return { ...freshPublished(script, options.workingDirectory, scriptSha256, reuse), warnings };
+        }
     }
     const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path;
+    const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
-    const outcome = await runSensor({
-        script,
-        cwd: options.workingDirectory,
-        // The previous file is never written before this sensor ends: its own snapshot is
-        // published after its run, and no other sensor or probe owns that name.
-        env: sensorEnv(options.env, {
-            name: script.name,
-            snapshotsDir: options.snapshotsDir,
-            previousSnapshot,
-        }),
-        timeoutMs: options.timeoutMs,
-        maxBytes: options.maxBytes,
+    const attempt = async () => {
+        const outcome = await runSensor({
+            script,
+            cwd: options.workingDirectory,
+            // The previous file is never written before this sensor ends: its own snapshot is
+            // published after its last attempt, and no other sensor or probe owns that name.
+            env: sensorEnv(options.env, {
+                name: script.name,
+                snapshotsDir: options.snapshotsDir,
+                previousSnapshot,
+            }),
+            timeoutMs: options.timeoutMs,
+            maxBytes: options.maxBytes,
+            cancel: options.cancel,
+            platform,
+        });
+        return directives.format === 'nagios'
+            ? judgeNagios(outcome, ctx)
+            : { outcome, bytes: snapshotBytes(outcome, ctx) };
+    };
+    const { last, attempts } = await withRetries(attempt, (j) => j.outcome.status, {
+        retries: options.retries ?? 0,
         cancel: options.cancel,
-        platform,
     });
-    const bytes = snapshotBytes(outcome, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
+    const { outcome, bytes } = last;
     const fileName = snapshotFile(script.snapshotName);
     const entry = {
         name: script.snapshotName,
@@ -36065,35 +36487,12 @@ async function senseScript(script, options, platform, previous) {
         sensedAt: outcome.startedAt.toISOString(),
         signalSha256: bytes ? signalSha256(bytes) : '',
         streak: 0,
+        attempts,
         scriptPath: script.path,
         message: outcome.message,
         stderrTail: stderrTail(outcome.stderr),
     };
     return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings };
-}
-/**
- * A sensor not run under its declared interval: the previous snapshot, byte for byte, with the
- * time it was really taken. No stderr: an earlier run's `.err` goes, as for any quiet run.
- */
-function freshProduced(script, options, scriptSha256, reuse) {
-    return {
-        entry: {
-            name: script.snapshotName,
-            kind: Kind.Sensor,
-            script: (0,src_util/* toPosix */.d7)(external_node_path_default().relative(options.workingDirectory, script.path)),
-            scriptSha256,
-            status: Status.Fresh,
-            durationMs: 0,
-            bytes: reuse.bytes.length,
-            sensedAt: reuse.sensedAt,
-            signalSha256: signalSha256(reuse.bytes),
-            streak: 0,
-            scriptPath: script.path,
-            message: `reused the snapshot taken at ${reuse.sensedAt} (interval not yet passed)`,
-            stderrTail: '',
-        },
-        snapshot: { fileName: snapshotFile(script.snapshotName), bytes: reuse.bytes },
-    };
 }
 /** A warning per directive line that was not applied, naming the file and the line. */
 function directiveWarnings(script, problems, options) {
@@ -36124,6 +36523,7 @@ async function senseProbe(name, options) {
             sensedAt,
             signalSha256: signalSha256(bytes),
             streak: 0,
+            attempts: 1,
             message: '',
             stderrTail: '',
             probeSignal: snapshot.signal,
@@ -36176,18 +36576,12 @@ function renderIndex(result, options, previous, history) {
             sensed_at: e.sensedAt,
             signal_sha256: e.signalSha256,
             streak: e.streak,
+            attempts: e.attempts,
         })),
         previous: previousRecord(previous),
     };
     // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
     return renderIndexText(index, history);
-}
-/** index.json's `previous`: where the snapshots compared with came from; null when none were. */
-function previousRecord(previous) {
-    if (!previous || previous.empty)
-        return null;
-    const { source, runId, artifactId } = previous.source;
-    return { source, run_id: runId, artifact_id: artifactId, sensed_at: previous.sensedAt };
 }
 /**
  * Runs `fn` over `items` with at most `limit` in flight, and returns results in input order
@@ -36229,7 +36623,7 @@ async function mapBounded(items, limit, fn) {
 
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED = [Inputs.Shard, Inputs.Retries, Inputs.Redact];
+const NOT_YET_SUPPORTED = [Inputs.Shard, Inputs.Redact];
 async function run(env = process.env) {
     const host = hostFor(env);
     const failures = [];
@@ -36284,6 +36678,10 @@ async function run(env = process.env) {
         if (failed.length > 0 && inputs.failOnError) {
             failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
         }
+        const warned = warnedSensors(result);
+        if (warned.length > 0 && inputs.failOnWarning) {
+            failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
+        }
     }
     catch (error) {
         failures.push((0,src_util/* messageOf */.bD)(error));
@@ -36308,6 +36706,7 @@ async function senseWith(inputs, env, cancel, previous) {
             timeoutMs: inputs.timeoutMs,
             maxBytes: inputs.maxBytes,
             concurrency: inputs.concurrency,
+            retries: inputs.retries,
             probes: inputs.probes,
             env,
             cancel,
@@ -36381,6 +36780,7 @@ function indexSettings(inputs) {
         timeout_s: inputs.timeoutMs / 1000,
         max_bytes: inputs.maxBytes,
         concurrency: Number.isFinite(inputs.concurrency) ? inputs.concurrency : 0,
+        retries: inputs.retries,
         probes: inputs.probes,
     };
 }
