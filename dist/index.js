@@ -35159,15 +35159,25 @@ function signalText(bytes) {
     const parsed = parseJson(bytes);
     return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'));
 }
-/** One warning per flapping snapshot, on its script when it has one. */
-function flappingWarnings(comparison, entries) {
+/**
+ * One warning per flapping snapshot, on its script when it has one. A sensor that failed this
+ * beat or the last is flaky rather than volatile, and its warning says so first.
+ */
+function flappingWarnings(comparison, entries, previous) {
     const byName = new Map(entries.map((e) => [e.name, e]));
     return comparison.flapping.map((name) => {
         const entry = byName.get(name);
+        const before = previous.entries.get(name)?.status;
+        const flaky = (entry !== undefined && isFailure(entry.status)) ||
+            (before !== undefined && isFailure(before));
+        const lead = `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time.`;
+        const volatile = 'move volatile values (timestamps, counters, durations, sizes) from `signal` into `detail`, which never counts as a change.';
         return {
             code: WarningCode.Flapping,
             title: `${name}: flapping`,
-            message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
+            message: flaky
+                ? `${lead} It failed in one of the last two beats: if the check is flaky, set \`retries\`; if a value in its signal changes every run, ${volatile}`
+                : `${lead} Fix: ${volatile}`,
             file: entry?.scriptPath,
         };
     });
@@ -36409,8 +36419,9 @@ async function sense(options) {
     const produced = [...sensorRuns, ...probeRuns].sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.entry.name, b.entry.name));
     const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])));
     const comparison = previous && compareWith(previous, produced);
-    if (comparison)
-        warnings.push(...flappingWarnings(comparison, produced.map((p) => p.entry)));
+    if (previous && comparison) {
+        warnings.push(...flappingWarnings(comparison, produced.map((p) => p.entry), previous));
+    }
     const finished = new Date();
     const entries = produced.map((p) => p.entry);
     const beat = historyBeat(started, options.env, hash, entries);

@@ -165,7 +165,7 @@ describe('previous: a folder', () => {
     expect(flappingWarnings(runs[1] as ActionRun)).toEqual([])
     expect(flappingWarnings(runs[2] as ActionRun)).toEqual([
       expect.stringMatching(
-        /^::warning title=sensor-tick%3A flapping,file=sensors\/tick\.sh::The signal of sensor-tick changed 3 runs in a row.*Move volatile values .* into `detail`/,
+        /^::warning title=sensor-tick%3A flapping,file=sensors\/tick\.sh::The signal of sensor-tick changed 3 runs in a row, so it wakes the loop every time\. Fix: move volatile values .* into `detail`/,
       ),
     ])
     expect((await rowOf('sensor-tick'))?.streak).toBe(3)
@@ -323,6 +323,18 @@ describe('previous: a folder', () => {
     expect(second.summary).toContain('**History** (last 2 beats, oldest first)')
     expect(second.summary).toContain('| <code>sensor-shaky</code> | ✅❌ | 50 % |')
     expect(second.summary).toContain('✅ 1 sensor ok in every beat: 100 %.')
+
+    // Appeared, failed, recovered: three changes in a row, from a flaky check.
+    await rm(path.join(ws.dir, 'state/fail'))
+    const third = await ws.run(CACHED)
+    expectOk(third)
+    expect(third.summary).toContain('| <code>sensor-shaky</code> | ✅❌✅ | 66 % |')
+    expect(third.outputs['flapping-sensors']).toBe('["sensor-shaky"]')
+    expect(commands(third.stdout, 'warning')).toEqual([
+      expect.stringMatching(
+        /title=sensor-shaky%3A flapping,.*It failed in one of the last two beats: if the check is flaky, set `retries`/,
+      ),
+    ])
   })
 })
 

@@ -18,6 +18,7 @@ import { snapshotFile } from './names.js'
 import type { PreviousState } from './previous.js'
 import {
   type Entry,
+  isFailure,
   Kind,
   type SenseWarning,
   type SensorScript,
@@ -55,18 +56,31 @@ function signalText(bytes: Buffer): string {
   return shortenSignal(parsed ? canonicalJson(wakeSignal(parsed.value)) : bytes.toString('utf8'))
 }
 
-/** One warning per flapping snapshot, on its script when it has one. */
+/**
+ * One warning per flapping snapshot, on its script when it has one. A sensor that failed this
+ * beat or the last is flaky rather than volatile, and its warning says so first.
+ */
 export function flappingWarnings(
   comparison: Comparison,
   entries: readonly Entry[],
+  previous: PreviousState,
 ): SenseWarning[] {
   const byName = new Map(entries.map((e) => [e.name, e]))
   return comparison.flapping.map((name) => {
     const entry = byName.get(name)
+    const before = previous.entries.get(name)?.status
+    const flaky =
+      (entry !== undefined && isFailure(entry.status)) ||
+      (before !== undefined && isFailure(before as Status))
+    const lead = `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time.`
+    const volatile =
+      'move volatile values (timestamps, counters, durations, sizes) from `signal` into `detail`, which never counts as a change.'
     return {
       code: WarningCode.Flapping,
       title: `${name}: flapping`,
-      message: `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time. Move volatile values (timestamps, counters, durations, sizes) from \`signal\` into \`detail\`, which never counts as a change.`,
+      message: flaky
+        ? `${lead} It failed in one of the last two beats: if the check is flaky, set \`retries\`; if a value in its signal changes every run, ${volatile}`
+        : `${lead} Fix: ${volatile}`,
       file: entry?.scriptPath,
     }
   })

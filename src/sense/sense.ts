@@ -158,13 +158,15 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   )
   const hash = worldHash(produced.flatMap((p) => (p.snapshot ? [p.snapshot] : [])))
   const comparison = previous && compareWith(previous, produced)
-  if (comparison)
+  if (previous && comparison) {
     warnings.push(
       ...flappingWarnings(
         comparison,
         produced.map((p) => p.entry),
+        previous,
       ),
     )
+  }
   const finished = new Date()
   const entries = produced.map((p) => p.entry)
   const beat = historyBeat(started, options.env, hash, entries)
