@@ -28524,34 +28524,68 @@ function parseJson(bytes) {
  * printing, keys sorted by the default `sort()` (UTF-16 code units) at every depth. Written out
  * rather than a sorting replacer because objects list integer-like keys (`"10"`, `"9"`) in
  * numeric order whatever order they were inserted in. Other values follow `JSON.stringify`
- * (`toJSON` applies, `undefined` members are left out).
+ * (`toJSON` applies, members with no JSON form are left out, and are `null` in arrays).
+ *
+ * Iterative, with an explicit stack: a sensor may print JSON nested far deeper than the call
+ * stack goes (JSON.parse accepts it), and that must cost time, never a crash of the beat.
  */
 function canonicalJson(value) {
-    const text = canonical(value);
-    // JSON.stringify(undefined) is undefined; a top-level value with no JSON form is `null`.
-    return text ?? 'null';
+    const out = [];
+    // A string is emitted as is; a `{ v }` is a value still to be written.
+    const stack = [{ v: withJson(value) }];
+    while (stack.length > 0) {
+        const item = stack.pop();
+        if (typeof item === 'string') {
+            out.push(item);
+            continue;
+        }
+        const v = item.v;
+        if (v === null || typeof v !== 'object') {
+            // No JSON form at the top or in an array: `null`, as JSON.stringify writes in arrays.
+            out.push(hasJson(v) ? JSON.stringify(v) : 'null');
+        }
+        else if (Array.isArray(v)) {
+            stack.push(']');
+            for (let i = v.length - 1; i >= 0; i--) {
+                stack.push({ v: withJson(v[i]) });
+                if (i > 0)
+                    stack.push(',');
+            }
+            stack.push('[');
+        }
+        else {
+            const record = v;
+            const members = [];
+            for (const key of Object.keys(record).sort()) {
+                const member = withJson(record[key]);
+                if (hasJson(member))
+                    members.push([key, member]);
+            }
+            stack.push('}');
+            for (let i = members.length - 1; i >= 0; i--) {
+                const [key, member] = members[i];
+                stack.push({ v: member });
+                stack.push(`${JSON.stringify(key)}:`);
+                if (i > 0)
+                    stack.push(',');
+            }
+            stack.push('{');
+        }
+    }
+    return out.join('');
 }
-function canonical(value) {
-    let v = value;
+/** The value JSON.stringify would write for `v`: its `toJSON()` when it has one. */
+function withJson(v) {
     if (v !== null &&
         typeof v === 'object' &&
         typeof v.toJSON === 'function') {
-        v = v.toJSON();
+        return v.toJSON();
     }
-    if (v === null || typeof v !== 'object') {
-        return JSON.stringify(v);
-    }
-    if (Array.isArray(v)) {
-        return `[${v.map((item) => canonical(item) ?? 'null').join(',')}]`;
-    }
-    const record = v;
-    const members = [];
-    for (const key of Object.keys(record).sort()) {
-        const member = canonical(record[key]);
-        if (member !== undefined)
-            members.push(`${JSON.stringify(key)}:${member}`);
-    }
-    return `{${members.join(',')}}`;
+    return v;
+}
+/** False for what JSON.stringify leaves out of an object: undefined, functions, symbols. */
+function hasJson(v) {
+    return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 }
 /**
  * The wake signal of a parsed snapshot: `.signal` when it is an object with that key, else the
@@ -29067,25 +29101,25 @@ function existingDirectory(input, absolute, value) {
     return absolute;
 }
 /** Resolves symlinks as far as the path exists, so `./snap/..` or a link cannot sneak past. */
-function inputs_canonical(p) {
+function canonical(p) {
     try {
         return (0,external_node_fs_.realpathSync)(p);
     }
     catch {
         const parent = external_node_path_default().dirname(p);
-        return parent === p ? p : external_node_path_default().join(inputs_canonical(parent), external_node_path_default().basename(p));
+        return parent === p ? p : external_node_path_default().join(canonical(parent), external_node_path_default().basename(p));
     }
 }
 function snapshotsDirectory(value, workingDirectory, workspace) {
     const absolute = external_node_path_default().resolve(workingDirectory, value);
-    const target = inputs_canonical(absolute);
+    const target = canonical(absolute);
     const refused = [
         ['the working directory', workingDirectory],
         ['the workspace', workspace],
         ['the home folder', (0,external_node_os_.homedir)()],
         ['the file-system root', external_node_path_default().parse(target).root],
     ];
-    const hit = refused.find(([, dir]) => inputs_canonical(dir) === target);
+    const hit = refused.find(([, dir]) => canonical(dir) === target);
     if (hit) {
         throw new InputError(`\`${Inputs.SnapshotsDir}\` is ${quote(value)}, which is ${hit[0]} (${target}). ` +
             'Snapshots get pruned there, so it must be a folder of its own, e.g. `snapshots`.');

@@ -397,6 +397,26 @@ describe('sense', () => {
     expect(shape(three.result)).toEqual(shape(one.result))
   })
 
+  it('hashes a signal nested deeper than the call stack goes, and keeps every other snapshot', async () => {
+    // 200,000 levels: JSON.parse takes it, so the snapshot is ok and its hash must not crash.
+    await sensor(
+      'deep',
+      `printf '{"signal":'; printf '[%.0s' $(seq 200000); printf ']%.0s' $(seq 200000); printf '}'`,
+    )
+    await sensor('plain', `echo '{"signal":1}'`)
+    const result = await sense(options({ maxBytes: 1024 * 1024 }))
+    expect(result.entries.map((e) => [e.name, e.status])).toEqual([
+      ['sensor-deep', Status.Ok],
+      ['sensor-plain', Status.Ok],
+    ])
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
+    const framed = (name: string, payload: string) =>
+      `@@ ${name} ${Buffer.byteLength(payload) + 1}\n${payload}\n`
+    expect(result.worldHash).toBe(
+      sha256(framed('sensor-deep.json', deep) + framed('sensor-plain.json', '1')),
+    )
+  })
+
   it('keeps the world hash under detail changes and key reordering, and moves it on a signal change', async () => {
     await sensor('w', `echo '{"signal":{"a":1,"b":[1,2]},"detail":{"t":1}}'`)
     const h1 = (await sense(options())).worldHash

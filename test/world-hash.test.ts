@@ -10,6 +10,16 @@ const file = (fileName: string, text: string | Buffer) => ({
 })
 
 describe('canonicalJson', () => {
+  it('writes values nested far deeper than the call stack, objects and arrays alike', () => {
+    let value: unknown = 0
+    for (let i = 0; i < 100_000; i++) value = i % 2 ? [value, null] : { b: value, a: undefined }
+    const text = canonicalJson(value)
+    expect(text.startsWith('[{"b":[{"b":')).toBe(true)
+    expect(text.endsWith('},null]},null]')).toBe(true)
+    expect(text).toContain('[{"b":0},null]')
+    // Each array level writes `[` and `,null]`, each object level `{"b":` and `}`.
+    expect(text.length).toBe(50_000 * 7 + 50_000 * 6 + 1)
+  })
   it('sorts keys at every depth and drops whitespace', () => {
     const value = JSON.parse('{ "b": [ {"z": 1, "a": {"y": 2, "x": 3}} ], "a": "s" }')
     expect(canonicalJson(value)).toBe('{"a":"s","b":[{"a":{"x":3,"y":2},"z":1}]}')

@@ -47,36 +47,67 @@ export function parseJson(bytes: Uint8Array): { value: unknown } | undefined {
  * printing, keys sorted by the default `sort()` (UTF-16 code units) at every depth. Written out
  * rather than a sorting replacer because objects list integer-like keys (`"10"`, `"9"`) in
  * numeric order whatever order they were inserted in. Other values follow `JSON.stringify`
- * (`toJSON` applies, `undefined` members are left out).
+ * (`toJSON` applies, members with no JSON form are left out, and are `null` in arrays).
+ *
+ * Iterative, with an explicit stack: a sensor may print JSON nested far deeper than the call
+ * stack goes (JSON.parse accepts it), and that must cost time, never a crash of the beat.
  */
 export function canonicalJson(value: unknown): string {
-  const text = canonical(value)
-  // JSON.stringify(undefined) is undefined; a top-level value with no JSON form is `null`.
-  return text ?? 'null'
+  const out: string[] = []
+  // A string is emitted as is; a `{ v }` is a value still to be written.
+  const stack: (string | { v: unknown })[] = [{ v: withJson(value) }]
+  while (stack.length > 0) {
+    const item = stack.pop() as string | { v: unknown }
+    if (typeof item === 'string') {
+      out.push(item)
+      continue
+    }
+    const v = item.v
+    if (v === null || typeof v !== 'object') {
+      // No JSON form at the top or in an array: `null`, as JSON.stringify writes in arrays.
+      out.push(hasJson(v) ? (JSON.stringify(v) as string) : 'null')
+    } else if (Array.isArray(v)) {
+      stack.push(']')
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ v: withJson(v[i]) })
+        if (i > 0) stack.push(',')
+      }
+      stack.push('[')
+    } else {
+      const record = v as Record<string, unknown>
+      const members: [string, unknown][] = []
+      for (const key of Object.keys(record).sort()) {
+        const member = withJson(record[key])
+        if (hasJson(member)) members.push([key, member])
+      }
+      stack.push('}')
+      for (let i = members.length - 1; i >= 0; i--) {
+        const [key, member] = members[i] as [string, unknown]
+        stack.push({ v: member })
+        stack.push(`${JSON.stringify(key)}:`)
+        if (i > 0) stack.push(',')
+      }
+      stack.push('{')
+    }
+  }
+  return out.join('')
 }
 
-function canonical(value: unknown): string | undefined {
-  let v = value
+/** The value JSON.stringify would write for `v`: its `toJSON()` when it has one. */
+function withJson(v: unknown): unknown {
   if (
     v !== null &&
     typeof v === 'object' &&
     typeof (v as { toJSON?: unknown }).toJSON === 'function'
   ) {
-    v = (v as { toJSON: () => unknown }).toJSON()
+    return (v as { toJSON: () => unknown }).toJSON()
   }
-  if (v === null || typeof v !== 'object') {
-    return JSON.stringify(v)
-  }
-  if (Array.isArray(v)) {
-    return `[${v.map((item) => canonical(item) ?? 'null').join(',')}]`
-  }
-  const record = v as Record<string, unknown>
-  const members: string[] = []
-  for (const key of Object.keys(record).sort()) {
-    const member = canonical(record[key])
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`)
-  }
-  return `{${members.join(',')}}`
+  return v
+}
+
+/** False for what JSON.stringify leaves out of an object: undefined, functions, symbols. */
+function hasJson(v: unknown): boolean {
+  return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'
 }
 
 /**
