@@ -36079,7 +36079,7 @@ async function loadPrevious(source) {
             totalBytes += bytes.length;
             const signal = signalOfBytes(bytes);
             if (signal === undefined) {
-                problems.push(`${fileName} (not JSON, or nested too deep)`);
+                problems.push(`${fileName} (not JSON)`);
                 continue;
             }
             state.snapshots.set(fileName.slice(0, -'.json'.length), { path: file, ...signal });
@@ -36130,21 +36130,15 @@ async function snapshotNames(dir) {
 }
 /** The wake signal's sha256 and shortened text, or undefined when the bytes are not JSON. */
 function signalOfBytes(bytes) {
-    try {
-        const parsed = parseJson(bytes);
-        if (parsed === undefined)
-            return undefined;
-        const canonical = canonicalJson(wakeSignal(parsed.value));
-        const text = shortenSignal(canonical);
-        return {
-            signalSha256: (0,external_node_crypto_.createHash)('sha256').update(canonical, 'utf8').digest('hex'),
-            text: () => text,
-        };
-    }
-    catch {
-        // A value nested deeper than the stack allows cannot be canonicalised: not a usable signal.
+    const parsed = parseJson(bytes);
+    if (parsed === undefined)
         return undefined;
-    }
+    const canonical = canonicalJson(wakeSignal(parsed.value));
+    const text = shortenSignal(canonical);
+    return {
+        signalSha256: (0,external_node_crypto_.createHash)('sha256').update(canonical, 'utf8').digest('hex'),
+        text: () => text,
+    };
 }
 async function readIndex(dir, state, warn) {
     const file = external_node_path_default().join(dir, INDEX_FILE);

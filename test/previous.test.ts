@@ -140,7 +140,7 @@ describe('loadPrevious', () => {
     expect(prev.history).toHaveLength(1)
   })
 
-  it('never follows a symlink, never blocks on a FIFO; non-JSON snapshots count as absent', async () => {
+  it('never follows a symlink, never blocks on a FIFO; non-JSON snapshots count as absent, deep ones not', async () => {
     const outside = path.join(dir, '..', 'outside.json')
     await writeFile(outside, '{"signal":"secret"}')
     await symlink(outside, path.join(dir, 'sensor-link.json'))
@@ -152,15 +152,16 @@ describe('loadPrevious', () => {
     await writeFile(path.join(dir, 'sensor-deep.json'), `${'['.repeat(1e6)}${']'.repeat(1e6)}`)
     await writeFile(path.join(dir, 'sensor-good.json'), '{"signal":true}')
     const prev = await load()
-    expect([...prev.snapshots.keys()]).toEqual(['sensor-good'])
+    // Nesting deeper than the call stack is still JSON, and its signal is still a signal.
+    expect([...prev.snapshots.keys()].sort()).toEqual(['sensor-deep', 'sensor-good'])
     expect(prev.warnings).toHaveLength(1)
     const { title, message } = prev.warnings[0] ?? {}
-    expect(title).toBe('previous: 7 snapshots are unreadable')
+    expect(title).toBe('previous: 6 snapshots are unreadable')
     expect(message).toContain('sensor-dangling.json (a symlink, which is never followed)')
-    expect(message).toContain('sensor-deep.json (not JSON, or nested too deep)')
+    expect(message).toContain('sensor-text.json (not JSON)')
     expect(message).toContain('sensor-dir.json (')
     expect(message).toContain('sensor-fifo.json (not a regular file)')
-    expect(message).toContain('and 2 more')
+    expect(message).toContain('and 1 more')
     expect(message).not.toContain('secret')
   })
 })

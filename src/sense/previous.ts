@@ -156,7 +156,7 @@ export async function loadPrevious(source: PreviousSource): Promise<PreviousStat
       totalBytes += bytes.length
       const signal = signalOfBytes(bytes)
       if (signal === undefined) {
-        problems.push(`${fileName} (not JSON, or nested too deep)`)
+        problems.push(`${fileName} (not JSON)`)
         continue
       }
       state.snapshots.set(fileName.slice(0, -'.json'.length), { path: file, ...signal })
@@ -212,18 +212,13 @@ async function snapshotNames(
 
 /** The wake signal's sha256 and shortened text, or undefined when the bytes are not JSON. */
 function signalOfBytes(bytes: Buffer): SignalOf | undefined {
-  try {
-    const parsed = parseJson(bytes)
-    if (parsed === undefined) return undefined
-    const canonical = canonicalJson(wakeSignal(parsed.value))
-    const text = shortenSignal(canonical)
-    return {
-      signalSha256: createHash('sha256').update(canonical, 'utf8').digest('hex'),
-      text: () => text,
-    }
-  } catch {
-    // A value nested deeper than the stack allows cannot be canonicalised: not a usable signal.
-    return undefined
+  const parsed = parseJson(bytes)
+  if (parsed === undefined) return undefined
+  const canonical = canonicalJson(wakeSignal(parsed.value))
+  const text = shortenSignal(canonical)
+  return {
+    signalSha256: createHash('sha256').update(canonical, 'utf8').digest('hex'),
+    text: () => text,
   }
 }
 
