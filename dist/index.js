@@ -35760,12 +35760,28 @@ async function runSensor(opts) {
             if (open === 0)
                 settleExited();
         };
+        /**
+         * The grace timers never settle directly. After a stall of the event loop (another
+         * sensor's large snapshot being parsed, a slow spawn), expired timers run BEFORE the poll
+         * phase that would read what the pipes already hold; settling there would destroy bytes a
+         * healthy sensor wrote and call it `invalid-json`. setImmediate runs after that poll
+         * phase, and the idle grace stands only if no chunk arrived meanwhile.
+         */
+        let chunks = 0;
+        const afterPendingReads = (onlyIfSilent) => {
+            const seen = chunks;
+            setImmediate(() => {
+                if (!onlyIfSilent || chunks === seen)
+                    settleExited();
+            });
+        };
         // After exit, every chunk restarts the idle grace: what the pipe still buffers is read.
         const restartIdle = () => {
+            chunks++;
             if (exited === undefined || settled)
                 return;
             clearTimeout(idle);
-            idle = setTimeout(settleExited, PIPE_IDLE_GRACE_MS);
+            idle = setTimeout(() => afterPendingReads(true), PIPE_IDLE_GRACE_MS);
         };
         // Both a timeout and a cancellation: TERM lets the sensor clean up, KILL makes sure.
         const stop = (why) => {
@@ -35803,7 +35819,7 @@ async function runSensor(opts) {
             // Windows: taskkill cannot walk the tree of an exited parent; the pipe grace still holds.
             if (child.pid !== undefined && platform !== 'win32')
                 killTree(child.pid, 'SIGKILL', platform);
-            timers.push(setTimeout(settleExited, PIPE_DRAIN_MAX_MS));
+            timers.push(setTimeout(() => afterPendingReads(false), PIPE_DRAIN_MAX_MS));
             restartIdle();
             settleAfterExit();
         });
