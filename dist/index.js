@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58405);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(66265);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 58405:
+/***/ 66265:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28390,9 +28390,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/constants.ts
 /**
  * The public names of the action. Each enum value is spelled exactly as in action.yml; the
@@ -28471,6 +28468,9 @@ var Outputs;
     Outputs["ArtifactDigest"] = "artifact-digest";
 })(Outputs || (Outputs = {}));
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:os"
@@ -28786,6 +28786,53 @@ async function runProbe(name, ctx) {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+;// CONCATENATED MODULE: ./src/sense/shard.ts
+/**
+ * `shard: k/n`: which of n matrix jobs runs a sensor, and how a shard's artifact is named.
+ * Pure: no I/O, no @actions/core.
+ *
+ * Invariants:
+ * - A sensor's shard depends on its snapshot name and n alone, never on the other sensors:
+ *   adding or removing a sensor moves no other, and every job of the matrix computes the same
+ *   partition without talking to the others.
+ * - Every snapshot name is in exactly one of the shards 1..n.
+ * - Probes run in shard 1 only, so the merged world holds each probe once.
+ * - A shard's artifact is `<artifact-name>-<k>-of-<n>`, the one shape the merge step parses.
+ */
+
+/**
+ * The shard (1..n) a snapshot name belongs to: the first 48 bits of sha256(name), mod n. A
+ * cryptographic hash spreads similar names (`disk-1`, `disk-2`) as evenly as unrelated ones,
+ * and 48 bits keep the modulo bias below 2^-30 for any n a matrix can have.
+ */
+function shardOf(snapshotName, n) {
+    if (!Number.isInteger(n) || n < 1)
+        throw new RangeError(`shard count must be ≥ 1, got ${n}`);
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(snapshotName, 'utf8').digest();
+    return (digest.readUIntBE(0, 6) % n) + 1;
+}
+/** True when the snapshot name runs in this job (always, without a shard). */
+function inShard(snapshotName, shard) {
+    return shard === undefined || shardOf(snapshotName, shard.count) === shard.index;
+}
+/** Probes belong to shard 1 only. */
+function runsProbes(shard) {
+    return shard === undefined || shard.index === 1;
+}
+/** `<base>-<k>-of-<n>`: shard artifacts of one matrix never clash, and the merge can read k and n. */
+function shardArtifactName(base, shard) {
+    return `${base}-${shard.index}-of-${shard.count}`;
+}
+/** `k` and `n` from a shard artifact's name, or undefined when it does not end `-<k>-of-<n>`. */
+function parseShardArtifactName(name) {
+    const match = /^(.*)-([1-9]\d*)-of-([1-9]\d*)$/.exec(name);
+    if (!match)
+        return undefined;
+    return { base: match[1], k: Number(match[2]), n: Number(match[3]) };
+}
+
 ;// CONCATENATED MODULE: ./src/sense/types.ts
 /** How one sensor's beat ended. Values are SPEC's status names, written to index.json. */
 var Status;
@@ -28878,6 +28925,7 @@ var WarningCode;
 
 
 
+
 var IfNoSensors;
 (function (IfNoSensors) {
     /** A warning annotation; the step goes on (and succeeds, with no sensor to fail). */
@@ -28953,6 +29001,8 @@ function getInputs(env = process.env) {
         const heading = errors.length === 1 ? 'Invalid input' : `${errors.length} invalid inputs (nothing was run)`;
         throw new InputError(errors.length === 1 ? `${heading}: ${errors[0]}` : `${heading}:\n- ${errors.join('\n- ')}`);
     }
+    if (inputs.shard)
+        inputs.artifactName = shardArtifactName(inputs.artifactName, inputs.shard);
     return inputs;
 }
 /** Names of inputs set to something other than their default: the features behind them that
@@ -29240,8 +29290,6 @@ function probeSignalText(p) {
         : (JSON.stringify(p.probeSignal) ?? String(p.probeSignal));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var lib_core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -29435,6 +29483,232 @@ function planAnnotations(result, warnings, workspace) {
         }, undefined));
     }
     return { errors, warnings: shown };
+}
+
+;// CONCATENATED MODULE: ./src/sense/changes.ts
+/**
+ * Change detection against `previous`, as pure functions: which snapshots changed, the streak of
+ * each, which are flapping, the bounded `changes` output, and the next history.
+ *
+ * Invariants:
+ * - A snapshot is changed when its wake signal differs (by signal_sha256, the sha256 of its
+ *   canonical JSON) or when it appeared or disappeared. `detail` and key order never count.
+ * - A previous that holds no readable snapshot is a world where everything appears: every current
+ *   snapshot is changed, so `changed` is true and the follow-up step sees what there is.
+ * - `streak` is the previous streak plus one on a change, 0 otherwise; FLAPPING_STREAK or more
+ *   is flapping.
+ * - Lists are in byte order of snapshot name, whatever order the inputs came in.
+ */
+
+/** A snapshot whose signal changed this many runs in a row is flapping. */
+const FLAPPING_STREAK = 3;
+/** A signal in `changes` (and the summary) is its canonical JSON cut to this many characters. */
+const SIGNAL_TEXT_CHARS = 200;
+/**
+ * The `changes` output stays under this many bytes: a step output is meant for a follow-up
+ * step's `with:` or `env:`, and `changed-sensors` names every change whatever this cut.
+ */
+const CHANGES_OUTPUT_MAX_BYTES = 64 * 1024;
+/** index.json keeps at most this many beats of history. */
+const HISTORY_MAX_ENTRIES = 100;
+/** Compares this run's snapshots (by snapshot name) with the previous ones. */
+function compareSnapshots(previous, current) {
+    const names = [...new Set([...previous.snapshots.keys(), ...current.keys()])].sort(src_util/* compareBytes */.Xo);
+    const changes = [];
+    const streaks = new Map();
+    const flapping = [];
+    for (const name of names) {
+        const before = previous.snapshots.get(name);
+        const after = current.get(name);
+        const changed = before?.signalSha256 !== after?.signalSha256;
+        if (changed) {
+            changes.push({
+                name,
+                before: before ? before.text() : null,
+                after: after ? after.text() : null,
+            });
+        }
+        if (after === undefined)
+            continue;
+        const streak = changed ? (previous.streaks.get(name) ?? 0) + 1 : 0;
+        streaks.set(name, streak);
+        if (streak >= FLAPPING_STREAK)
+            flapping.push(name);
+    }
+    return {
+        changed: changes.length > 0 || previous.snapshots.size === 0,
+        changedSensors: changes.map((c) => c.name),
+        changes,
+        flapping,
+        streaks,
+        previousEmpty: previous.snapshots.size === 0,
+    };
+}
+/**
+ * A canonical signal as `changes` shows it: at most SIGNAL_TEXT_CHARS characters, the cut
+ * marked with `…` and never splitting a surrogate pair.
+ */
+function shortenSignal(canonical, max = SIGNAL_TEXT_CHARS) {
+    if (canonical.length <= max)
+        return canonical;
+    let end = max - 1;
+    if (/[\uD800-\uDBFF]/.test(canonical.charAt(end - 1)))
+        end--;
+    return `${canonical.slice(0, end)}…`;
+}
+/**
+ * The `changes` output: JSON of the changes in order, as many as fit in `maxBytes` (whole
+ * entries only, so it always parses).
+ */
+function changesOutput(changes, maxBytes = CHANGES_OUTPUT_MAX_BYTES) {
+    const parts = [];
+    // The brackets, plus one comma per entry after the first.
+    let size = 2;
+    for (const change of changes) {
+        const part = JSON.stringify({ name: change.name, before: change.before, after: change.after });
+        const cost = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
+        if (size + cost > maxBytes)
+            break;
+        parts.push(part);
+        size += cost;
+    }
+    return `[${parts.join(',')}]`;
+}
+/** The previous history plus this beat, newest last, at most `maxEntries` long. */
+function nextHistory(previous, beat, maxEntries = HISTORY_MAX_ENTRIES) {
+    return [...previous, beat].slice(-maxEntries);
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+/**
+ * The step's outputs, computed by a pure function; the host writes them.
+ */
+
+
+
+/** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
+function outputValues(result, artifact) {
+    const sensors = sensorsOf(result.entries);
+    const failed = sensors.filter((e) => isFailure(e.status));
+    const warned = sensors.filter((e) => e.status === Status.Warning);
+    const comparison = result.comparison;
+    return {
+        [Outputs.Total]: String(sensors.length),
+        [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
+        [Outputs.Failed]: String(failed.length),
+        [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
+        [Outputs.Warning]: String(warned.length),
+        [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
+        [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
+        [Outputs.WorldHash]: result.worldHash,
+        // Change detection needs `previous`; without it SPEC leaves `changed` empty.
+        [Outputs.Changed]: comparison ? String(comparison.changed) : '',
+        [Outputs.ChangedSensors]: JSON.stringify(comparison?.changedSensors ?? []),
+        [Outputs.Changes]: changesOutput(comparison?.changes ?? []),
+        [Outputs.FlappingSensors]: JSON.stringify(comparison?.flapping ?? []),
+        [Outputs.SnapshotsDir]: result.snapshotsDir,
+        [Outputs.Index]: result.indexPath,
+        [Outputs.ArtifactId]: artifact?.id ?? '',
+        [Outputs.ArtifactUrl]: artifact?.url ?? '',
+        [Outputs.ArtifactDigest]: artifact?.digest ?? '',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/finish.ts
+/**
+ * The phases after the sense beat, shared by the main action and the merge step: log → upload
+ * → outputs → summary → annotations → the verdict on the sensors. Whoever produced the
+ * SenseResult (one run, or the merge of several shards), the reports and the verdict are the
+ * same. Nothing here fails the step: the failures come back, and the caller fails it last,
+ * after everything is written.
+ */
+
+
+
+
+
+
+
+
+
+/**
+ * Reports `result` everywhere and uploads it. `warnings` are every warning so far, in the order
+ * they should be shown; the phases' own are added after them. Returns the failures: the
+ * sensors' verdict first, then the upload's, then `fail-on-warning`'s.
+ */
+async function reportAndFinish(result, warnings, settings, env, host) {
+    const failures = [];
+    const allWarnings = [...warnings];
+    host.log(result);
+    const upload = await uploadPhase(settings, result, env, host);
+    allWarnings.push(...upload.warnings);
+    if (upload.failure !== undefined)
+        failures.push(upload.failure);
+    host.writeOutputs(outputValues(result, upload.artifact));
+    const extras = {
+        artifactName: settings.artifactName,
+        artifactUrl: upload.artifact?.url,
+        uploadNote: upload.note,
+        changes: result.comparison?.changes,
+    };
+    const summaryWarning = await host.writeSummary(result, extras);
+    if (summaryWarning)
+        allWarnings.push(summaryWarning);
+    // Last, so that every warning (the summary's and the upload's too) goes through one cap.
+    host.annotate(planAnnotations(result, allWarnings, settings.workspace));
+    const sensorCount = sensorsOf(result.entries).length;
+    const failed = result.entries.filter((e) => isFailure(e.status));
+    if (failed.length > 0 && settings.failOnError) {
+        failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
+    }
+    const warned = warnedSensors(result);
+    if (warned.length > 0 && settings.failOnWarning) {
+        failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
+    }
+    return failures;
+}
+async function uploadPhase(settings, result, env, host) {
+    if (settings.upload === UploadMode.Never)
+        return { warnings: [] };
+    // Loaded only here: runs that never upload never pay for the artifact client.
+    const { runtimePresent, uploadSnapshots } = await __nccwpck_require__.e(/* import() */ 67).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
+    if (!runtimePresent(env)) {
+        const note = 'not uploaded: no Actions runtime';
+        if (settings.upload === UploadMode.Always) {
+            const failure = `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`;
+            return { note, failure, warnings: [] };
+        }
+        host.notice('Artifact upload skipped: the Actions runtime is not available here.');
+        return { note, warnings: [] };
+    }
+    try {
+        const artifact = await uploadSnapshots({
+            name: settings.artifactName,
+            rootDirectory: result.snapshotsDir,
+            files: [...result.writtenFiles],
+            retentionDays: settings.retentionDays,
+            compressionLevel: settings.compressionLevel,
+            overwrite: settings.overwrite,
+            env,
+        });
+        const warnings = [];
+        if (artifact.skipped.length > 0) {
+            warnings.push({
+                code: WarningCode.UploadSkipped,
+                title: 'snapshots missing from the artifact',
+                message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => external_node_path_default().basename(f)).join(', ')}`,
+            });
+        }
+        return { artifact, warnings };
+    }
+    catch (error) {
+        const message = (0,src_util/* messageOf */.bD)(error);
+        return {
+            note: `upload failed: ${message}`,
+            failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
+            warnings: [],
+        };
+    }
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -30010,135 +30284,6 @@ function hideDebugLines() {
     process.stdout.write = ((chunk, ...rest) => typeof chunk === 'string' && chunk.startsWith('::debug::')
         ? true
         : write(chunk, ...rest));
-}
-
-;// CONCATENATED MODULE: ./src/sense/changes.ts
-/**
- * Change detection against `previous`, as pure functions: which snapshots changed, the streak of
- * each, which are flapping, the bounded `changes` output, and the next history.
- *
- * Invariants:
- * - A snapshot is changed when its wake signal differs (by signal_sha256, the sha256 of its
- *   canonical JSON) or when it appeared or disappeared. `detail` and key order never count.
- * - A previous that holds no readable snapshot is a world where everything appears: every current
- *   snapshot is changed, so `changed` is true and the follow-up step sees what there is.
- * - `streak` is the previous streak plus one on a change, 0 otherwise; FLAPPING_STREAK or more
- *   is flapping.
- * - Lists are in byte order of snapshot name, whatever order the inputs came in.
- */
-
-/** A snapshot whose signal changed this many runs in a row is flapping. */
-const FLAPPING_STREAK = 3;
-/** A signal in `changes` (and the summary) is its canonical JSON cut to this many characters. */
-const SIGNAL_TEXT_CHARS = 200;
-/**
- * The `changes` output stays under this many bytes: a step output is meant for a follow-up
- * step's `with:` or `env:`, and `changed-sensors` names every change whatever this cut.
- */
-const CHANGES_OUTPUT_MAX_BYTES = 64 * 1024;
-/** index.json keeps at most this many beats of history. */
-const HISTORY_MAX_ENTRIES = 100;
-/** Compares this run's snapshots (by snapshot name) with the previous ones. */
-function compareSnapshots(previous, current) {
-    const names = [...new Set([...previous.snapshots.keys(), ...current.keys()])].sort(src_util/* compareBytes */.Xo);
-    const changes = [];
-    const streaks = new Map();
-    const flapping = [];
-    for (const name of names) {
-        const before = previous.snapshots.get(name);
-        const after = current.get(name);
-        const changed = before?.signalSha256 !== after?.signalSha256;
-        if (changed) {
-            changes.push({
-                name,
-                before: before ? before.text() : null,
-                after: after ? after.text() : null,
-            });
-        }
-        if (after === undefined)
-            continue;
-        const streak = changed ? (previous.streaks.get(name) ?? 0) + 1 : 0;
-        streaks.set(name, streak);
-        if (streak >= FLAPPING_STREAK)
-            flapping.push(name);
-    }
-    return {
-        changed: changes.length > 0 || previous.snapshots.size === 0,
-        changedSensors: changes.map((c) => c.name),
-        changes,
-        flapping,
-        streaks,
-        previousEmpty: previous.snapshots.size === 0,
-    };
-}
-/**
- * A canonical signal as `changes` shows it: at most SIGNAL_TEXT_CHARS characters, the cut
- * marked with `…` and never splitting a surrogate pair.
- */
-function shortenSignal(canonical, max = SIGNAL_TEXT_CHARS) {
-    if (canonical.length <= max)
-        return canonical;
-    let end = max - 1;
-    if (/[\uD800-\uDBFF]/.test(canonical.charAt(end - 1)))
-        end--;
-    return `${canonical.slice(0, end)}…`;
-}
-/**
- * The `changes` output: JSON of the changes in order, as many as fit in `maxBytes` (whole
- * entries only, so it always parses).
- */
-function changesOutput(changes, maxBytes = CHANGES_OUTPUT_MAX_BYTES) {
-    const parts = [];
-    // The brackets, plus one comma per entry after the first.
-    let size = 2;
-    for (const change of changes) {
-        const part = JSON.stringify({ name: change.name, before: change.before, after: change.after });
-        const cost = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
-        if (size + cost > maxBytes)
-            break;
-        parts.push(part);
-        size += cost;
-    }
-    return `[${parts.join(',')}]`;
-}
-/** The previous history plus this beat, newest last, at most `maxEntries` long. */
-function nextHistory(previous, beat, maxEntries = HISTORY_MAX_ENTRIES) {
-    return [...previous, beat].slice(-maxEntries);
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-/**
- * The step's outputs, computed by a pure function; the host writes them.
- */
-
-
-
-/** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
-function outputValues(result, artifact) {
-    const sensors = sensorsOf(result.entries);
-    const failed = sensors.filter((e) => isFailure(e.status));
-    const warned = sensors.filter((e) => e.status === Status.Warning);
-    const comparison = result.comparison;
-    return {
-        [Outputs.Total]: String(sensors.length),
-        [Outputs.Ok]: String(sensors.filter((e) => e.status === Status.Ok).length),
-        [Outputs.Failed]: String(failed.length),
-        [Outputs.Fresh]: String(sensors.filter((e) => e.status === Status.Fresh).length),
-        [Outputs.Warning]: String(warned.length),
-        [Outputs.FailedSensors]: JSON.stringify(failed.map((e) => e.name)),
-        [Outputs.WarningSensors]: JSON.stringify(warned.map((e) => e.name)),
-        [Outputs.WorldHash]: result.worldHash,
-        // Change detection needs `previous`; without it SPEC leaves `changed` empty.
-        [Outputs.Changed]: comparison ? String(comparison.changed) : '',
-        [Outputs.ChangedSensors]: JSON.stringify(comparison?.changedSensors ?? []),
-        [Outputs.Changes]: changesOutput(comparison?.changes ?? []),
-        [Outputs.FlappingSensors]: JSON.stringify(comparison?.flapping ?? []),
-        [Outputs.SnapshotsDir]: result.snapshotsDir,
-        [Outputs.Index]: result.indexPath,
-        [Outputs.ArtifactId]: artifact?.id ?? '',
-        [Outputs.ArtifactUrl]: artifact?.url ?? '',
-        [Outputs.ArtifactDigest]: artifact?.digest ?? '',
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/previous/auto.ts
@@ -36400,13 +36545,17 @@ async function prepareDirectory(dir, keep) {
 
 
 
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
     // A snapshots folder under the sensors folder must not turn its own files into sensors.
-    const scripts = await discoverSensors(options.patterns, options.workingDirectory, [
+    const discovered = await discoverSensors(options.patterns, options.workingDirectory, [
         options.snapshotsDir,
     ]);
+    // Other shards' sensors and probes are not current here: their files are pruned below.
+    const scripts = discovered.filter((s) => inShard(s.snapshotName, options.shard));
+    const probes = runsProbes(options.shard) ? options.probes : [];
     const warnings = [];
     // Before the folder is prepared: `previous` may be the snapshots folder, about to be pruned.
     const previous = options.previous ? await loadPrevious(options.previous) : undefined;
@@ -36415,7 +36564,7 @@ async function sense(options) {
     const keep = new Set([INDEX_FILE]);
     for (const s of scripts)
         keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName));
-    for (const p of options.probes)
+    for (const p of probes)
         keep.add(snapshotFile(probeSnapshotName(p)));
     await prepareDirectory(options.snapshotsDir, keep);
     // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
@@ -36456,7 +36605,7 @@ async function sense(options) {
         }
     };
     const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform, previous)));
-    const probeRuns = await Promise.all(options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
+    const probeRuns = await Promise.all(probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
     // In script order, whatever order the sensors finished in.
     for (const run of sensorRuns)
         warnings.push(...(run.warnings ?? []));
@@ -36481,6 +36630,7 @@ async function sense(options) {
         cancelled: options.cancel?.aborted ?? false,
         comparison,
         notices: previous?.notice ? [previous.notice] : [],
+        shard: options.shard && { ...options.shard, discovered: discovered.length },
     };
     const index = renderIndex(result, options, previous, nextHistory(previous?.history ?? [], beat));
     // A sensor may have removed the whole folder; index.json is written all the same.
@@ -36619,6 +36769,7 @@ function renderIndex(result, options, previous, history) {
         finished_at: result.finishedAt,
         duration_ms: result.durationMs,
         settings: options.settings ?? {},
+        ...(result.shard && { shard: { k: result.shard.index, n: result.shard.count } }),
         sensors: result.entries.map((e) => ({
             name: e.name,
             kind: e.kind,
@@ -36660,7 +36811,8 @@ async function mapBounded(items, limit, fn) {
 /**
  * run(): inputs → sense → log → upload → outputs → summary → annotations → fail or not. It only
  * orchestrates: each phase lives in its own module and returns what it produced, and run()
- * gathers the warnings and failures. The order at the end is part of the contract: snapshots,
+ * gathers the warnings and failures. The phases after sensing are finish.ts, which the merge
+ * step shares. The order at the end is part of the contract: snapshots,
  * index.json, the upload, the outputs and the summary are all written before the step is
  * failed, so a failing sensor never costs the user the evidence.
  */
@@ -36673,12 +36825,8 @@ async function mapBounded(items, limit, fn) {
 
 
 
-
-
-
-
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED = [Inputs.Shard, Inputs.Redact];
+const NOT_YET_SUPPORTED = [Inputs.Redact];
 async function run(env = process.env) {
     const host = hostFor(env);
     const failures = [];
@@ -36703,7 +36851,8 @@ async function run(env = process.env) {
         ];
         for (const notice of [...previous.notices, ...(result.notices ?? [])])
             host.notice(notice);
-        const sensorCount = sensorsOf(result.entries).length;
+        // A shard that drew none of the sensors its patterns found is not a setup without sensors.
+        const sensorCount = result.shard?.discovered ?? sensorsOf(result.entries).length;
         if (sensorCount === 0) {
             const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`;
             if (inputs.ifNoSensors === IfNoSensors.Error)
@@ -36712,31 +36861,7 @@ async function run(env = process.env) {
                 warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message });
             }
         }
-        host.log(result);
-        const upload = await uploadPhase(inputs, result, env, host);
-        warnings.push(...upload.warnings);
-        if (upload.failure !== undefined)
-            failures.push(upload.failure);
-        host.writeOutputs(outputValues(result, upload.artifact));
-        const extras = {
-            artifactName: inputs.artifactName,
-            artifactUrl: upload.artifact?.url,
-            uploadNote: upload.note,
-            changes: result.comparison?.changes,
-        };
-        const summaryWarning = await host.writeSummary(result, extras);
-        if (summaryWarning)
-            warnings.push(summaryWarning);
-        // Last, so that every warning (the summary's and the upload's too) goes through one cap.
-        host.annotate(planAnnotations(result, warnings, inputs.workspace));
-        const failed = result.entries.filter((e) => isFailure(e.status));
-        if (failed.length > 0 && inputs.failOnError) {
-            failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
-        }
-        const warned = warnedSensors(result);
-        if (warned.length > 0 && inputs.failOnWarning) {
-            failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
-        }
+        failures.push(...(await reportAndFinish(result, warnings, inputs, env, host)));
     }
     catch (error) {
         failures.push((0,src_util/* messageOf */.bD)(error));
@@ -36767,6 +36892,7 @@ async function senseWith(inputs, env, cancel, previous) {
             cancel,
             settings: indexSettings(inputs),
             previous,
+            shard: inputs.shard,
         });
     }
     catch (error) {
@@ -36774,49 +36900,6 @@ async function senseWith(inputs, env, cancel, previous) {
             throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`);
         }
         throw error;
-    }
-}
-async function uploadPhase(inputs, result, env, host) {
-    if (inputs.upload === UploadMode.Never)
-        return { warnings: [] };
-    // Loaded only here: runs that never upload never pay for the artifact client.
-    const { runtimePresent, uploadSnapshots } = await __nccwpck_require__.e(/* import() */ 67).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
-    if (!runtimePresent(env)) {
-        const note = 'not uploaded: no Actions runtime';
-        if (inputs.upload === UploadMode.Always) {
-            const failure = `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`;
-            return { note, failure, warnings: [] };
-        }
-        host.notice('Artifact upload skipped: the Actions runtime is not available here.');
-        return { note, warnings: [] };
-    }
-    try {
-        const artifact = await uploadSnapshots({
-            name: inputs.artifactName,
-            rootDirectory: result.snapshotsDir,
-            files: [...result.writtenFiles],
-            retentionDays: inputs.retentionDays,
-            compressionLevel: inputs.compressionLevel,
-            overwrite: inputs.overwrite,
-            env,
-        });
-        const warnings = [];
-        if (artifact.skipped.length > 0) {
-            warnings.push({
-                code: WarningCode.UploadSkipped,
-                title: 'snapshots missing from the artifact',
-                message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => external_node_path_default().basename(f)).join(', ')}`,
-            });
-        }
-        return { artifact, warnings };
-    }
-    catch (error) {
-        const message = (0,src_util/* messageOf */.bD)(error);
-        return {
-            note: `upload failed: ${message}`,
-            failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
-            warnings: [],
-        };
     }
 }
 function notYetSupportedWarnings(env) {

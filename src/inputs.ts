@@ -11,6 +11,7 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import { DEFAULTS, Inputs } from './constants.js'
 import { PROBE_NAMES, type ProbeName } from './sense/probes.js'
+import { type Shard, shardArtifactName } from './sense/shard.js'
 import { MAX_BYTES_CEILING } from './sense/types.js'
 
 export enum IfNoSensors {
@@ -31,11 +32,7 @@ export enum UploadMode {
   Never = 'false',
 }
 
-/** A `shard: k/n` input: this job runs partition `index` (1-based) of `count`. */
-export interface Shard {
-  index: number
-  count: number
-}
+export type { Shard } from './sense/shard.js'
 
 /** Every input, validated and resolved. Paths are absolute. */
 export interface ActionInputs {
@@ -63,6 +60,10 @@ export interface ActionInputs {
   failOnWarning: boolean
   ifNoSensors: IfNoSensors
   upload: UploadMode
+  /**
+   * The artifact's effective name, resolved once for every consumer (upload, summary, the
+   * `previous: auto` lookup): `artifact-name`, or `<artifact-name>-<k>-of-<n>` with `shard`.
+   */
   artifactName: string
   retentionDays?: number
   compressionLevel: number
@@ -155,6 +156,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
       errors.length === 1 ? `${heading}: ${errors[0]}` : `${heading}:\n- ${errors.join('\n- ')}`,
     )
   }
+  if (inputs.shard) inputs.artifactName = shardArtifactName(inputs.artifactName, inputs.shard)
   return inputs
 }
 

@@ -1,41 +1,24 @@
 /**
  * run(): inputs → sense → log → upload → outputs → summary → annotations → fail or not. It only
  * orchestrates: each phase lives in its own module and returns what it produced, and run()
- * gathers the warnings and failures. The order at the end is part of the contract: snapshots,
+ * gathers the warnings and failures. The phases after sensing are finish.ts, which the merge
+ * step shares. The order at the end is part of the contract: snapshots,
  * index.json, the upload, the outputs and the summary are all written before the step is
  * failed, so a failing sensor never costs the user the evidence.
  */
-import path from 'node:path'
 import { Inputs } from './constants.js'
-import {
-  type ActionInputs,
-  getInputs,
-  IfNoSensors,
-  nonDefaultInputs,
-  UploadMode,
-} from './inputs.js'
-import { planAnnotations } from './report/annotations.js'
-import { plural, warnedSensors } from './report/format.js'
-import { type Host, hostFor } from './report/host.js'
-import { nameFailures } from './report/log.js'
-import { outputValues } from './report/outputs.js'
-import type { SummaryExtras } from './report/summary.js'
+import { reportAndFinish } from './finish.js'
+import { type ActionInputs, getInputs, IfNoSensors, nonDefaultInputs } from './inputs.js'
+import { hostFor } from './report/host.js'
 import { resolvePrevious } from './previous/source.js'
 import { DiscoveryError } from './sense/discover.js'
 import type { PreviousSource } from './sense/previous.js'
 import { sense } from './sense/sense.js'
-import {
-  isFailure,
-  type SenseResult,
-  type SenseWarning,
-  sensorsOf,
-  WarningCode,
-} from './sense/types.js'
-import type { UploadedArtifact } from './upload/artifact.js'
+import { type SenseResult, type SenseWarning, sensorsOf, WarningCode } from './sense/types.js'
 import { messageOf } from './util.js'
 
 /** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Shard, Inputs.Redact]
+const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Redact]
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const host = hostFor(env)
@@ -61,7 +44,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       ...result.warnings,
     ]
     for (const notice of [...previous.notices, ...(result.notices ?? [])]) host.notice(notice)
-    const sensorCount = sensorsOf(result.entries).length
+    // A shard that drew none of the sensors its patterns found is not a setup without sensors.
+    const sensorCount = result.shard?.discovered ?? sensorsOf(result.entries).length
     if (sensorCount === 0) {
       const message = `No sensor matched \`${Inputs.Sensors}\` (${inputs.sensors.join(', ')}) under ${inputs.workingDirectory}. Add scripts there, or fix the patterns.`
       if (inputs.ifNoSensors === IfNoSensors.Error) failures.push(message)
@@ -69,36 +53,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         warnings.push({ code: WarningCode.NoSensors, title: 'no sensors', message })
       }
     }
-    host.log(result)
-
-    const upload = await uploadPhase(inputs, result, env, host)
-    warnings.push(...upload.warnings)
-    if (upload.failure !== undefined) failures.push(upload.failure)
-    host.writeOutputs(outputValues(result, upload.artifact))
-    const extras: SummaryExtras = {
-      artifactName: inputs.artifactName,
-      artifactUrl: upload.artifact?.url,
-      uploadNote: upload.note,
-      changes: result.comparison?.changes,
-    }
-    const summaryWarning = await host.writeSummary(result, extras)
-    if (summaryWarning) warnings.push(summaryWarning)
-
-    // Last, so that every warning (the summary's and the upload's too) goes through one cap.
-    host.annotate(planAnnotations(result, warnings, inputs.workspace))
-
-    const failed = result.entries.filter((e) => isFailure(e.status))
-    if (failed.length > 0 && inputs.failOnError) {
-      failures.unshift(
-        `${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`,
-      )
-    }
-    const warned = warnedSensors(result)
-    if (warned.length > 0 && inputs.failOnWarning) {
-      failures.push(
-        `${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`,
-      )
-    }
+    failures.push(...(await reportAndFinish(result, warnings, inputs, env, host)))
   } catch (error) {
     failures.push(messageOf(error))
   } finally {
@@ -134,68 +89,13 @@ async function senseWith(
       cancel,
       settings: indexSettings(inputs),
       previous,
+      shard: inputs.shard,
     })
   } catch (error) {
     if (error instanceof DiscoveryError) {
       throw new Error(`Invalid input \`${Inputs.Sensors}\`: ${error.message}`)
     }
     throw error
-  }
-}
-
-/** What the upload phase produced: never thrown, the step fails later when `failure` is set. */
-interface UploadPhase {
-  artifact?: UploadedArtifact
-  /** Why there is no artifact link, for the summary. */
-  note?: string
-  failure?: string
-  warnings: SenseWarning[]
-}
-
-async function uploadPhase(
-  inputs: ActionInputs,
-  result: SenseResult,
-  env: NodeJS.ProcessEnv,
-  host: Host,
-): Promise<UploadPhase> {
-  if (inputs.upload === UploadMode.Never) return { warnings: [] }
-  // Loaded only here: runs that never upload never pay for the artifact client.
-  const { runtimePresent, uploadSnapshots } = await import('./upload/artifact.js')
-  if (!runtimePresent(env)) {
-    const note = 'not uploaded: no Actions runtime'
-    if (inputs.upload === UploadMode.Always) {
-      const failure = `\`${Inputs.Upload}\` is \`true\` but the Actions runtime is not available (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset), so the snapshots could not be uploaded. Run inside a GitHub Actions job, or set \`${Inputs.Upload}: auto\` to upload only when possible.`
-      return { note, failure, warnings: [] }
-    }
-    host.notice('Artifact upload skipped: the Actions runtime is not available here.')
-    return { note, warnings: [] }
-  }
-  try {
-    const artifact = await uploadSnapshots({
-      name: inputs.artifactName,
-      rootDirectory: result.snapshotsDir,
-      files: [...result.writtenFiles],
-      retentionDays: inputs.retentionDays,
-      compressionLevel: inputs.compressionLevel,
-      overwrite: inputs.overwrite,
-      env,
-    })
-    const warnings: SenseWarning[] = []
-    if (artifact.skipped.length > 0) {
-      warnings.push({
-        code: WarningCode.UploadSkipped,
-        title: 'snapshots missing from the artifact',
-        message: `${artifact.skipped.length} file(s) written by this run were gone before the upload (did a sensor delete them from SNAPSHOTS_DIR?): ${artifact.skipped.map((f) => path.basename(f)).join(', ')}`,
-      })
-    }
-    return { artifact, warnings }
-  } catch (error) {
-    const message = messageOf(error)
-    return {
-      note: `upload failed: ${message}`,
-      failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
-      warnings: [],
-    }
   }
 }
 

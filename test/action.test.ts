@@ -117,7 +117,7 @@ describe('the bundled action in a runner', () => {
 
   it('warns that each input whose feature is not built yet has no effect', async () => {
     await ws.write('sensors/a.sh', jsonSensor({ signal: 1 }))
-    const later = { shard: '1/2', redact: 'hunter22' }
+    const later = { redact: 'hunter22' }
     const run = await ws.run({ ...later, probes: 'none' })
     expect(run.code).toBe(0)
     const warnings = commands(run.stdout, 'warning')

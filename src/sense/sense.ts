@@ -35,6 +35,7 @@ import {
   type PreviousState,
   reusableSnapshot,
 } from './previous.js'
+import { inShard, runsProbes, type Shard } from './shard.js'
 import { prepareDirectory, publish, remove } from './snapshots.js'
 import {
   type Entry,
@@ -76,6 +77,8 @@ export interface SenseOptions {
    * `snapshotsDir` itself: it is read whole before anything there is written or pruned.
    */
   previous?: PreviousSource
+  /** `shard: k/n`: only this shard's sensors run, and probes only in shard 1. */
+  shard?: Shard
 }
 
 /** What a sensor or probe run leaves before the hash and the index are computed. */
@@ -93,9 +96,12 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   const started = new Date()
   const platform = options.platform ?? process.platform
   // A snapshots folder under the sensors folder must not turn its own files into sensors.
-  const scripts = await discoverSensors(options.patterns, options.workingDirectory, [
+  const discovered = await discoverSensors(options.patterns, options.workingDirectory, [
     options.snapshotsDir,
   ])
+  // Other shards' sensors and probes are not current here: their files are pruned below.
+  const scripts = discovered.filter((s) => inShard(s.snapshotName, options.shard))
+  const probes = runsProbes(options.shard) ? options.probes : []
 
   const warnings: SenseWarning[] = []
   // Before the folder is prepared: `previous` may be the snapshots folder, about to be pruned.
@@ -104,7 +110,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
 
   const keep = new Set<string>([INDEX_FILE])
   for (const s of scripts) keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName))
-  for (const p of options.probes) keep.add(snapshotFile(probeSnapshotName(p)))
+  for (const p of probes) keep.add(snapshotFile(probeSnapshotName(p)))
   await prepareDirectory(options.snapshotsDir, keep)
 
   // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
@@ -147,7 +153,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     publishOrWarn(await senseScript(script, options, platform, previous)),
   )
   const probeRuns = await Promise.all(
-    options.probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
+    probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
   )
 
   // In script order, whatever order the sensors finished in.
@@ -182,6 +188,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
     cancelled: options.cancel?.aborted ?? false,
     comparison,
     notices: previous?.notice ? [previous.notice] : [],
+    shard: options.shard && { ...options.shard, discovered: discovered.length },
   }
   const index = renderIndex(result, options, previous, nextHistory(previous?.history ?? [], beat))
   // A sensor may have removed the whole folder; index.json is written all the same.
@@ -343,6 +350,7 @@ function renderIndex(
     finished_at: result.finishedAt,
     duration_ms: result.durationMs,
     settings: options.settings ?? {},
+    ...(result.shard && { shard: { k: result.shard.index, n: result.shard.count } }),
     sensors: result.entries.map((e) => ({
       name: e.name,
       kind: e.kind,

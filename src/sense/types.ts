@@ -189,4 +189,9 @@ export interface SenseResult {
   readonly history?: readonly HistoryEntry[]
   /** What the host shows as notices (a `previous` with nothing in it). */
   readonly notices?: readonly string[]
+  /**
+   * Set with `shard: k/n`: which shard ran, and how many sensors discovery found in all
+   * shards together (a shard that drew none of them is not a setup with no sensors).
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly discovered: number }
 }
