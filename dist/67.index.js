@@ -9,7 +9,7 @@ export const modules = {
 /* harmony export */   runtimePresent: () => (/* binding */ runtimePresent),
 /* harmony export */   uploadSnapshots: () => (/* binding */ uploadSnapshots)
 /* harmony export */ });
-/* unused harmony export UploadError */
+/* unused harmony exports UploadError, listRunArtifacts, downloadRunArtifact */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(51455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(54527);
@@ -149,6 +149,54 @@ function translate(err, req) {
 function artifactUrl(env, id) {
     const server = env.GITHUB_SERVER_URL || 'https://github.com';
     return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
+}
+/**
+ * Every finalized artifact of this workflow run (the newest of each name), through the results
+ * service: no token needed, the runtime's is enough. Throws UploadError with the service's
+ * message.
+ */
+async function listRunArtifacts(env) {
+    const { client } = await artifactClient(env, 'list the artifacts of this run');
+    try {
+        const { artifacts } = await client.listArtifacts({ latest: true });
+        return artifacts.map((a) => ({ id: a.id, name: a.name, digest: a.digest }));
+    }
+    catch (err) {
+        throw new UploadError(`could not list the artifacts of this run: ${messageOf(err)}`);
+    }
+}
+/**
+ * Downloads and unzips one artifact of this run into `directory` (created when missing). A
+ * zip whose sha256 differs from the listed digest is an error: a shard must arrive whole.
+ */
+async function downloadRunArtifact(artifact, directory, env) {
+    const { client } = await artifactClient(env, `download the artifact "${artifact.name}"`);
+    let mismatch = false;
+    try {
+        const res = await client.downloadArtifact(artifact.id, {
+            path: directory,
+            expectedHash: artifact.digest,
+        });
+        mismatch = res.digestMismatch === true;
+    }
+    catch (err) {
+        throw new UploadError(`could not download the artifact "${artifact.name}": ${messageOf(err)}`);
+    }
+    if (mismatch) {
+        throw new UploadError(`the artifact "${artifact.name}" arrived with a sha256 other than its digest ${artifact.digest}: download it again (re-run the job)`);
+    }
+}
+async function artifactClient(env, what) {
+    if (!runtimePresent(env)) {
+        throw new UploadError(`cannot ${what}: the GitHub Actions runtime is not available (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset). Run this step in a job of the same workflow run as the shards.`);
+    }
+    try {
+        const mod = await __webpack_require__.e(/* import() */ 584).then(__webpack_require__.bind(__webpack_require__, 20584));
+        return { client: new mod.DefaultArtifactClient() };
+    }
+    catch (err) {
+        throw new UploadError(`could not load @actions/artifact: ${messageOf(err)}`);
+    }
 }
 
 

@@ -28908,6 +28908,8 @@ var WarningCode;
     WarningCode["PreviousProblem"] = "previous-problem";
     /** A snapshot whose signal changed FLAPPING_STREAK runs in a row. */
     WarningCode["Flapping"] = "flapping";
+    /** The merge step met an artifact that matched its pattern but is not a shard's. */
+    WarningCode["NotAShard"] = "not-a-shard";
 })(WarningCode || (WarningCode = {}));
 
 ;// CONCATENATED MODULE: ./src/inputs.ts

@@ -223,7 +223,7 @@ function concurrency(value: string): number {
   return n === 0 ? Number.POSITIVE_INFINITY : n
 }
 
-function integer(input: Inputs, value: string, min: number, max: number, note = ''): number {
+export function integer(input: string, value: string, min: number, max: number, note = ''): number {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n < min || n > max) {
     throw new InputError(
@@ -234,14 +234,14 @@ function integer(input: Inputs, value: string, min: number, max: number, note = 
 }
 
 /** The YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
-function boolean(input: Inputs, value: string): boolean {
+export function boolean(input: string, value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
   throw new InputError(`\`${input}\` is ${quote(value)}. Accepted: \`true\` or \`false\`.`)
 }
 
-function oneOf<E extends Record<string, string>>(
-  input: Inputs,
+export function oneOf<E extends Record<string, string>>(
+  input: string,
   value: string,
   values: E,
 ): E[keyof E] {
@@ -307,7 +307,7 @@ function redactList(value: string): string[] {
   return values
 }
 
-function artifactName(value: string): string {
+export function artifactName(value: string): string {
   const bad = ARTIFACT_NAME_FORBIDDEN.filter((c) => value.includes(c))
   if (bad.length > 0) {
     throw new InputError(
@@ -347,7 +347,11 @@ function canonical(p: string): string {
   }
 }
 
-function snapshotsDirectory(value: string, workingDirectory: string, workspace: string): string {
+export function snapshotsDirectory(
+  value: string,
+  workingDirectory: string,
+  workspace: string,
+): string {
   const absolute = path.resolve(workingDirectory, value)
   const target = canonical(absolute)
   const refused: [string, string][] = [

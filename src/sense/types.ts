@@ -149,6 +149,8 @@ export enum WarningCode {
   PreviousProblem = 'previous-problem',
   /** A snapshot whose signal changed FLAPPING_STREAK runs in a row. */
   Flapping = 'flapping',
+  /** The merge step met an artifact that matched its pattern but is not a shard's. */
+  NotAShard = 'not-a-shard',
 }
 
 /** A warning the engine hands to the reports instead of printing it itself. */

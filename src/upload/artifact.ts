@@ -190,3 +190,70 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
   const server = env.GITHUB_SERVER_URL || 'https://github.com'
   return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`
 }
+
+/** An artifact of this workflow run, as the merge step lists it. */
+export interface RunArtifact {
+  id: number
+  name: string
+  /** `sha256:<hex>` of the zip, when the service knows it. */
+  digest?: string
+}
+
+/**
+ * Every finalized artifact of this workflow run (the newest of each name), through the results
+ * service: no token needed, the runtime's is enough. Throws UploadError with the service's
+ * message.
+ */
+export async function listRunArtifacts(env: NodeJS.ProcessEnv): Promise<RunArtifact[]> {
+  const { client } = await artifactClient(env, 'list the artifacts of this run')
+  try {
+    const { artifacts } = await client.listArtifacts({ latest: true })
+    return artifacts.map((a) => ({ id: a.id, name: a.name, digest: a.digest }))
+  } catch (err) {
+    throw new UploadError(`could not list the artifacts of this run: ${messageOf(err)}`)
+  }
+}
+
+/**
+ * Downloads and unzips one artifact of this run into `directory` (created when missing). A
+ * zip whose sha256 differs from the listed digest is an error: a shard must arrive whole.
+ */
+export async function downloadRunArtifact(
+  artifact: RunArtifact,
+  directory: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const { client } = await artifactClient(env, `download the artifact "${artifact.name}"`)
+  let mismatch = false
+  try {
+    const res = await client.downloadArtifact(artifact.id, {
+      path: directory,
+      expectedHash: artifact.digest,
+    })
+    mismatch = res.digestMismatch === true
+  } catch (err) {
+    throw new UploadError(`could not download the artifact "${artifact.name}": ${messageOf(err)}`)
+  }
+  if (mismatch) {
+    throw new UploadError(
+      `the artifact "${artifact.name}" arrived with a sha256 other than its digest ${artifact.digest}: download it again (re-run the job)`,
+    )
+  }
+}
+
+async function artifactClient(
+  env: NodeJS.ProcessEnv,
+  what: string,
+): Promise<{ client: import('@actions/artifact').ArtifactClient }> {
+  if (!runtimePresent(env)) {
+    throw new UploadError(
+      `cannot ${what}: the GitHub Actions runtime is not available (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset). Run this step in a job of the same workflow run as the shards.`,
+    )
+  }
+  try {
+    const mod = await import('@actions/artifact')
+    return { client: new mod.DefaultArtifactClient() }
+  } catch (err) {
+    throw new UploadError(`could not load @actions/artifact: ${messageOf(err)}`)
+  }
+}

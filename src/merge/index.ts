@@ -1,0 +1,3 @@
+import { runMerge } from './main.js'
+
+await runMerge()
