@@ -40,8 +40,9 @@ export interface FinishSettings {
 
 /**
  * Reports `result` everywhere and uploads it. `warnings` are every warning so far, in the order
- * they should be shown; the phases' own are added after them. Returns the failures: the
- * sensors' verdict first, then the upload's, then `fail-on-warning`'s.
+ * they should be shown; the phases' own are added after them. `problems` fail the step besides
+ * the sensors (a merge's missing shard) and head the summary. Returns the failures: `problems`,
+ * the sensors' verdict, the upload's, then `fail-on-warning`'s.
  */
 export async function reportAndFinish(
   result: SenseResult,
@@ -49,6 +50,7 @@ export async function reportAndFinish(
   settings: FinishSettings,
   env: NodeJS.ProcessEnv,
   host: Host,
+  problems: readonly string[] = [],
 ): Promise<string[]> {
   const failures: string[] = []
   const allWarnings = [...warnings]
@@ -63,6 +65,7 @@ export async function reportAndFinish(
     artifactUrl: upload.artifact?.url,
     uploadNote: upload.note,
     changes: result.comparison?.changes,
+    problems,
   }
   const summaryWarning = await host.writeSummary(result, extras)
   if (summaryWarning) allWarnings.push(summaryWarning)
@@ -83,7 +86,8 @@ export async function reportAndFinish(
       `${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`,
     )
   }
-  return failures
+  // What is wrong beyond the sensors comes first: the verdict above covers only what arrived.
+  return [...problems, ...failures]
 }
 
 /** What the upload phase produced: never thrown, the step fails later when `failure` is set. */

@@ -257,7 +257,9 @@ describe.concurrent('the merge sub-action', () => {
     )
     expect(merged.outputs).toMatchObject({ total: '2', ok: '2' })
     expect(merged.outputs['world-hash']).toBe(await recomputeWorldHash(mergedDir))
-    expect(merged.summary).toContain('2 of 2 sensors ok')
+    // The summary does not pass for complete: the missing shard heads it.
+    expect(merged.summary).toContain('### ❌ looop sense: 2 of 2 sensors ok')
+    expect(merged.summary).toContain('> ❌ Shard 2 of 3 is missing: no artifact "gappy-2-of-3"')
   })
 
   it('fails when the shards disagree on n', async ({ expect }) => {

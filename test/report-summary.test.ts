@@ -179,6 +179,27 @@ describe('buildSummary', () => {
   })
 })
 
+describe('problems besides the sensors (a merge with a shard missing)', () => {
+  const problems = ['Shard 2 of 3 is missing: no artifact "s-2-of-3" in this run.', 'a | `b`']
+  const ok = () => result([sensor('alpha', Status.Ok)])
+
+  it('turn an all-ok page into a failed one, each problem under the verdict, escaped', () => {
+    const md = buildSummary(ok(), { problems })
+    expect(md.split('\n')[0]).toBe('### ❌ looop sense: 1 of 1 sensor ok')
+    expect(md).toContain('> ❌ Shard 2 of 3 is missing: no artifact "s-2-of-3" in this run.')
+    const html = render(md)
+    // Shown as written: the pipe breaks no table, the backticks make no code span.
+    expect(html).toContain('a | `b`')
+    expect(html).not.toContain('<code>b</code>')
+    expect(buildSummary(ok(), {}).split('\n')[0]).toBe('### ✅ looop sense: 1 of 1 sensor ok')
+  })
+
+  it('are listed in the text summary too', () => {
+    const text = buildTextSummary(ok(), { problems })
+    expect(text).toContain('problem: Shard 2 of 3 is missing: no artifact "s-2-of-3" in this run.')
+  })
+})
+
 describe('buildTextSummary', () => {
   it('is a plain, aligned text report', () => {
     const text = buildTextSummary(mixed(), { uploadNote: 'upload skipped: not in a runner' })

@@ -29637,10 +29637,11 @@ function outputValues(result, artifact) {
 
 /**
  * Reports `result` everywhere and uploads it. `warnings` are every warning so far, in the order
- * they should be shown; the phases' own are added after them. Returns the failures: the
- * sensors' verdict first, then the upload's, then `fail-on-warning`'s.
+ * they should be shown; the phases' own are added after them. `problems` fail the step besides
+ * the sensors (a merge's missing shard) and head the summary. Returns the failures: `problems`,
+ * the sensors' verdict, the upload's, then `fail-on-warning`'s.
  */
-async function reportAndFinish(result, warnings, settings, env, host) {
+async function reportAndFinish(result, warnings, settings, env, host, problems = []) {
     const failures = [];
     const allWarnings = [...warnings];
     host.log(result);
@@ -29654,6 +29655,7 @@ async function reportAndFinish(result, warnings, settings, env, host) {
         artifactUrl: upload.artifact?.url,
         uploadNote: upload.note,
         changes: result.comparison?.changes,
+        problems,
     };
     const summaryWarning = await host.writeSummary(result, extras);
     if (summaryWarning)
@@ -29669,7 +29671,8 @@ async function reportAndFinish(result, warnings, settings, env, host) {
     if (warned.length > 0 && settings.failOnWarning) {
         failures.push(`${warned.length} of ${plural(sensorCount, 'sensor', 'sensors')} ended warning, and \`${constants_Inputs.FailOnWarning}\` is true: ${nameFailures(warned)}`);
     }
-    return failures;
+    // What is wrong beyond the sensors comes first: the verdict above covers only what arrived.
+    return [...problems, ...failures];
 }
 async function uploadPhase(settings, result, env, host) {
     if (settings.upload === UploadMode.Never)
@@ -29884,6 +29887,8 @@ const STATUS_MARK = {
 const CELL_MESSAGE_CHARS = 200;
 const DETAILS_TEXT_CHARS = 8 * 1024;
 const CHANGE_CELL_CHARS = 120;
+const MAX_PROBLEMS_SHOWN = 10;
+const PROBLEM_CHARS = 1000;
 const MAX_CHANGES_SHOWN = 50;
 /** Room kept for the notes the trim step adds. */
 const NOTES_RESERVE = 2048;
@@ -29913,7 +29918,12 @@ function headSection(result, extras) {
     const fresh = sensors.filter((e) => e.status === types_Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
     const warned = sensors.some((e) => e.status === types_Status.Warning);
-    const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅';
+    const problems = extras.problems ?? [];
+    const mark = failed > 0 || result.cancelled || problems.length > 0
+        ? '❌'
+        : sensors.length === 0 || warned
+            ? '⚠️'
+            : '✅';
     const facts = [
         `world hash ${code(result.worldHash)}`,
         `${probes} ${probes === 1 ? 'probe' : 'probes'}`,
@@ -29925,6 +29935,14 @@ function headSection(result, extras) {
         const running = sensors.filter((e) => e.status === types_Status.Cancelled).length;
         out += `**The run was cancelled**; ${running} ${running === 1 ? 'sensor was' : 'sensors were'} still running.\n\n`;
     }
+    for (const problem of problems.slice(0, MAX_PROBLEMS_SHOWN)) {
+        out += `> ❌ ${escapeInline(keepStart(normaliseNewlines(problem).replace(/\n/g, ' '), PROBLEM_CHARS))}\n>\n`;
+    }
+    if (problems.length > MAX_PROBLEMS_SHOWN) {
+        out += `> … and ${problems.length - MAX_PROBLEMS_SHOWN} more: see the step's failure message.\n>\n`;
+    }
+    if (problems.length > 0)
+        out += '\n';
     return out + changesSection(extras.changes) + stripSection(historyStrip(result.history));
 }
 /** One side of a change in a cell: the signal, or what its absence means. */
@@ -30087,6 +30105,8 @@ function buildTextSummary(result, extras = {}) {
         `${plural(probes.length, 'probe', 'probes')}${fresh > 0 ? `, ${fresh} fresh` : ''}, took ${formatDuration(result.durationMs)}`,
         '',
     ];
+    for (const problem of extras.problems ?? [])
+        lines.push(`problem: ${problem}`, '');
     if (extras.changes !== undefined) {
         if (extras.changes.length === 0)
             lines.push('nothing changed since previous', '');
@@ -36346,10 +36366,9 @@ async function runMerge(env = process.env) {
             workspace: inputs.workspace,
         });
         problems.push(...combined.problems);
-        const finished = await reportAndFinish(combined.result, [...warnings, ...combined.result.warnings], inputs, env, host);
-        // What is wrong with the set of shards comes first: the verdict on the sensors is only
-        // about the shards that arrived.
-        failures.push(...problems, ...finished);
+        // What is wrong with the set of shards heads the summary and the failure message.
+        const finished = await reportAndFinish(combined.result, [...warnings, ...combined.result.warnings], inputs, env, host, problems);
+        failures.push(...finished);
     }
     catch (error) {
         failures.push((0,src_util/* messageOf */.bD)(error));

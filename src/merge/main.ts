@@ -61,16 +61,16 @@ export async function runMerge(env: NodeJS.ProcessEnv = process.env): Promise<vo
       workspace: inputs.workspace,
     })
     problems.push(...combined.problems)
+    // What is wrong with the set of shards heads the summary and the failure message.
     const finished = await reportAndFinish(
       combined.result,
       [...warnings, ...combined.result.warnings],
       inputs,
       env,
       host,
+      problems,
     )
-    // What is wrong with the set of shards comes first: the verdict on the sensors is only
-    // about the shards that arrived.
-    failures.push(...problems, ...finished)
+    failures.push(...finished)
   } catch (error) {
     failures.push(messageOf(error))
   } finally {

@@ -55,6 +55,8 @@ export interface SummaryExtras {
   uploadNote?: string
   /** Changes since `previous`; absent when `previous` is unset (the section is then left out). */
   changes?: SummaryChange[]
+  /** What fails the step besides the sensors (a merge's missing shards), shown under the verdict. */
+  problems?: readonly string[]
 }
 
 /* ------------------------------------------------------------------------ page parts */
@@ -76,6 +78,8 @@ const STATUS_MARK: Record<Status, string> = {
 const CELL_MESSAGE_CHARS = 200
 const DETAILS_TEXT_CHARS = 8 * 1024
 const CHANGE_CELL_CHARS = 120
+const MAX_PROBLEMS_SHOWN = 10
+const PROBLEM_CHARS = 1000
 const MAX_CHANGES_SHOWN = 50
 /** Room kept for the notes the trim step adds. */
 const NOTES_RESERVE = 2048
@@ -112,7 +116,13 @@ function headSection(result: SenseResult, extras: SummaryExtras): string {
   const fresh = sensors.filter((e) => e.status === Status.Fresh).length
   const probes = result.entries.length - sensors.length
   const warned = sensors.some((e) => e.status === Status.Warning)
-  const mark = failed > 0 || result.cancelled ? '❌' : sensors.length === 0 || warned ? '⚠️' : '✅'
+  const problems = extras.problems ?? []
+  const mark =
+    failed > 0 || result.cancelled || problems.length > 0
+      ? '❌'
+      : sensors.length === 0 || warned
+        ? '⚠️'
+        : '✅'
   const facts = [
     `world hash ${code(result.worldHash)}`,
     `${probes} ${probes === 1 ? 'probe' : 'probes'}`,
@@ -124,6 +134,13 @@ function headSection(result: SenseResult, extras: SummaryExtras): string {
     const running = sensors.filter((e) => e.status === Status.Cancelled).length
     out += `**The run was cancelled**; ${running} ${running === 1 ? 'sensor was' : 'sensors were'} still running.\n\n`
   }
+  for (const problem of problems.slice(0, MAX_PROBLEMS_SHOWN)) {
+    out += `> ❌ ${escapeInline(keepStart(normaliseNewlines(problem).replace(/\n/g, ' '), PROBLEM_CHARS))}\n>\n`
+  }
+  if (problems.length > MAX_PROBLEMS_SHOWN) {
+    out += `> … and ${problems.length - MAX_PROBLEMS_SHOWN} more: see the step's failure message.\n>\n`
+  }
+  if (problems.length > 0) out += '\n'
   return out + changesSection(extras.changes) + stripSection(historyStrip(result.history))
 }
 

@@ -33,6 +33,7 @@ export function buildTextSummary(result: SenseResult, extras: SummaryExtras = {}
     `${plural(probes.length, 'probe', 'probes')}${fresh > 0 ? `, ${fresh} fresh` : ''}, took ${formatDuration(result.durationMs)}`,
     '',
   ]
+  for (const problem of extras.problems ?? []) lines.push(`problem: ${problem}`, '')
   if (extras.changes !== undefined) {
     if (extras.changes.length === 0) lines.push('nothing changed since previous', '')
     else {
