@@ -313,6 +313,17 @@ describe.concurrent('the merge sub-action', () => {
     expect(JSON.parse(disk)).toEqual({ signal: { name: 'disk' }, detail: { at: 'disk' } })
   })
 
+  it('fails, saying why, outside a workflow run (no Actions runtime to list artifacts with)', async ({
+    expect,
+  }) => {
+    const ws = await freshWorkspace()
+    const merged = await runMerge(ws, {})
+    expect(merged.code).toBe(1)
+    expect(lastError(merged)).toBe(
+      'cannot list the artifacts of this run: the GitHub Actions runtime is not available (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset). Run this step in a job of the same workflow run as the shards.',
+    )
+  })
+
   it('fails, naming the pattern, when no artifact of the run matches it', async ({ expect }) => {
     const ws = await freshWorkspace()
     const merged = await runMerge(ws, workflowRun(), { pattern: 'nothing-*-of-*' })
