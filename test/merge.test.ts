@@ -234,6 +234,48 @@ describe.concurrent('the merge sub-action', () => {
     expect(lenient.code).toBe(0)
   })
 
+  it("reports a shard's warning as a warning, and fails on it only with fail-on-warning", async ({
+    expect,
+  }) => {
+    const ws = await freshWorkspace()
+    const env = workflowRun()
+    const [good, plugin] = namesInShards([1, 2], 2, 'w') as [string, string]
+    await writeSensors(ws, [good])
+    await ws.write(
+      `sensors/${plugin}.sh`,
+      '#!/usr/bin/env bash\n# looop:format=nagios\necho "DISK WARNING - 85% used|used=85%;80;90"\nexit 1\n',
+    )
+    const inputs = { 'artifact-name': 'warned', probes: 'none' }
+    const shards = await Promise.all([1, 2].map((k) => runShard(ws, env, k, 2, inputs)))
+    expect(shards.map((r) => r.code)).toEqual([0, 0])
+
+    const pattern = 'warned-*-of-*'
+    const merged = await runMerge(ws, env, { pattern, 'artifact-name': 'warned-all' })
+    expect(merged.code, merged.stdout).toBe(0)
+    expect(merged.outputs).toMatchObject({
+      total: '2',
+      ok: '1',
+      failed: '0',
+      warning: '1',
+      'warning-sensors': JSON.stringify([`sensor-${plugin}`]),
+    })
+    // The annotation the shard's own run gave: the plugin's output, at the script.
+    expect(commands(merged.stdout, 'warning')).toEqual([
+      `::warning title=sensor-${plugin}%3A warning,file=sensors/${plugin}.sh::DISK WARNING - 85%25 used`,
+    ])
+
+    const strict = await runMerge(ws, env, {
+      pattern,
+      'artifact-name': 'warned-all-strict',
+      'snapshots-dir': 'merged-strict',
+      'fail-on-warning': 'true',
+    })
+    expect(strict.code).toBe(1)
+    expect(lastError(strict)).toBe(
+      `1 of 2 sensors ended warning, and \`fail-on-warning\` is true: sensor-${plugin} (warning)`,
+    )
+  })
+
   it('fails naming a missing shard, and still merges and reports the others', async ({
     expect,
   }) => {
