@@ -171,7 +171,7 @@ function quote(value: string): string {
 }
 
 /** `auto`, or a folder relative to the working directory (`./auto` for a folder of that name). */
-function previousInput(value: string, workingDirectory: string): PreviousInput | undefined {
+export function previousInput(value: string, workingDirectory: string): PreviousInput | undefined {
   if (value === '') return undefined
   if (value === 'auto') return { mode: 'auto' }
   return { mode: 'path', dir: path.resolve(workingDirectory, value) }
@@ -182,7 +182,7 @@ function previousInput(value: string, workingDirectory: string): PreviousInput |
  * expands; left as written it means no runner expanded it, so there is no token but the one the
  * environment may hold.
  */
-function githubToken(env: NodeJS.ProcessEnv): string {
+export function githubToken(env: NodeJS.ProcessEnv): string {
   const value = rawInput(env, Inputs.GithubToken)
   return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value
 }

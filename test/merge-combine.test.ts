@@ -67,7 +67,11 @@ describe('combineShards', () => {
         'sensor-odd.json': '{"signal":2}\n',
       },
     )
-    const { result, problems } = await combineShards([a], { snapshotsDir: out(), workspace: dir })
+    const { result, problems } = await combineShards([a], {
+      snapshotsDir: out(),
+      workspace: dir,
+      env: {},
+    })
     expect(result.entries.map((e) => e.name)).toEqual(['sensor-ok'])
     expect(problems).toHaveLength(3)
     for (const p of problems) expect(p).toContain('is not a snapshot of this version')
@@ -95,6 +99,7 @@ describe('combineShards', () => {
     const { problems, result } = await combineShards([a, b], {
       snapshotsDir: out(),
       workspace: dir,
+      env: {},
     })
     expect(problems).toEqual([
       'The artifact "s-1-of-2" holds the index of shard 2 of 2, not of shard 1 of 2: was it uploaded under another job\'s name?',
@@ -115,6 +120,7 @@ describe('combineShards', () => {
     const { problems, result } = await combineShards([a, b], {
       snapshotsDir: out(),
       workspace: dir,
+      env: {},
     })
     expect(problems).toEqual([
       'The artifact "s-2-of-2" has no usable index.json (not an index.json of looop sense: no `sensors` list): its sensors are not in the merge.',
@@ -126,7 +132,11 @@ describe('combineShards', () => {
     const a = await shard('s-1-of-1', 1, 1, [row('sensor-a'), row('sensor-gone')], {
       'sensor-a.json': '{"signal":"a"}',
     })
-    const { result, problems } = await combineShards([a], { snapshotsDir: out(), workspace: dir })
+    const { result, problems } = await combineShards([a], {
+      snapshotsDir: out(),
+      workspace: dir,
+      env: {},
+    })
     expect(problems).toEqual([])
     expect(result.warnings.map((w) => [w.code, w.title])).toEqual([
       [WarningCode.PublishFailed, 'sensor-gone: snapshot missing from its shard'],
@@ -145,7 +155,7 @@ describe('combineShards', () => {
         '{"signal":{"error":"failed","exit_code":3},"detail":{"message":"exited with code 3"}}',
       'sensor-bad.err': 'disk unreadable\n',
     })
-    const { result } = await combineShards([a], { snapshotsDir: out(), workspace: dir })
+    const { result } = await combineShards([a], { snapshotsDir: out(), workspace: dir, env: {} })
     expect((await readdir(out())).sort()).toEqual([
       'README.txt',
       'index.json',

@@ -96,15 +96,12 @@ describe('merge/action.yml and getMergeInputs', () => {
   }
   const main = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as typeof action
 
-  it('declares exactly the MergeInputs, with the code defaults (the token: the workflow token)', () => {
+  it('declares exactly the MergeInputs, each with the code default', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.values(MergeInputs).sort())
     for (const input of Object.values(MergeInputs)) {
-      const expected =
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, literally
-        input === MergeInputs.GithubToken ? '${{ github.token }}' : MERGE_DEFAULTS[input]
       expect({ input, default: String(action.inputs[input]?.default ?? '') }).toEqual({
         input,
-        default: expected,
+        default: MERGE_DEFAULTS[input],
       })
     }
   })
@@ -112,7 +109,7 @@ describe('merge/action.yml and getMergeInputs', () => {
   it("shares the main action's defaults for the inputs both have, and all of its outputs", () => {
     for (const input of Object.values(MergeInputs)) {
       const there = main.inputs[input]
-      if (there && input !== MergeInputs.GithubToken)
+      if (there)
         expect({ input, default: action.inputs[input]?.default }).toEqual({
           input,
           default: there.default,

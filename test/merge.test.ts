@@ -276,6 +276,59 @@ describe.concurrent('the merge sub-action', () => {
     )
   })
 
+  it('detects changes, streaks and history on the merged world, beat after beat', async ({
+    expect,
+  }) => {
+    const ws = await freshWorkspace()
+    const [steady, moving] = namesInShards([1, 2], 2, 'p') as [string, string]
+    await writeSensors(ws, [steady])
+    /** One beat: a new workflow run, two shards, then the merge into `memory`, its own previous. */
+    const beat = async (signal: string) => {
+      await ws.write(`sensors/${moving}.sh`, jsonSensor({ signal }))
+      const env = workflowRun()
+      const inputs = { 'artifact-name': 'beat', probes: 'none' }
+      await Promise.all([1, 2].map((k) => runShard(ws, env, k, 2, inputs)))
+      return runMerge(ws, env, {
+        pattern: 'beat-*-of-*',
+        'artifact-name': 'beat-merged',
+        'snapshots-dir': 'memory',
+        previous: 'memory',
+      })
+    }
+    const readMemory = () => readIndex(path.join(ws.dir, 'memory'))
+
+    const first = await beat('one')
+    expect(first.code, first.stdout).toBe(0)
+    // Nothing before: every snapshot appeared.
+    expect(first.outputs).toMatchObject({ changed: 'true' })
+    expect(JSON.parse(first.outputs['changed-sensors'] ?? '')).toEqual(
+      [`sensor-${moving}`, `sensor-${steady}`].sort(),
+    )
+
+    const second = await beat('two')
+    expect(second.code).toBe(0)
+    expect(second.outputs).toMatchObject({
+      changed: 'true',
+      'changed-sensors': JSON.stringify([`sensor-${moving}`]),
+    })
+    expect(JSON.parse(second.outputs.changes ?? '')).toEqual([
+      { name: `sensor-${moving}`, before: '"one"', after: '"two"' },
+    ])
+    const index = await readMemory()
+    expect(index.previous).toMatchObject({ source: 'path' })
+    expect(index.history).toHaveLength(2)
+    expect(index.history.at(-1).world_hash).toBe(second.outputs['world-hash'])
+    const streaks = Object.fromEntries(
+      index.sensors.map((e: { name: string; streak: number }) => [e.name, e.streak]),
+    )
+    expect(streaks).toEqual({ [`sensor-${moving}`]: 2, [`sensor-${steady}`]: 0 })
+    expect(second.summary).toContain('Changed since `previous`')
+
+    const third = await beat('two')
+    expect(third.outputs).toMatchObject({ changed: 'false', 'changed-sensors': '[]' })
+    expect((await readMemory()).history).toHaveLength(3)
+  })
+
   it('fails naming a missing shard, and still merges and reports the others', async ({
     expect,
   }) => {

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9538);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(81663);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runMerge */ .C)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9538:
+/***/ 81663:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28517,7 +28517,7 @@ function json_decodeJson(bytes) {
     }
 }
 /** The value of JSON bytes, or undefined when `decodeJson` rejects them. */
-function json_parseJson(bytes) {
+function parseJson(bytes) {
     const decoded = json_decodeJson(bytes);
     return decoded.ok ? { value: decoded.value } : undefined;
 }
@@ -28531,7 +28531,7 @@ function json_parseJson(bytes) {
  * Iterative, with an explicit stack: a sensor may print JSON nested far deeper than the call
  * stack goes (JSON.parse accepts it), and that must cost time, never a crash of the beat.
  */
-function json_canonicalJson(value) {
+function canonicalJson(value) {
     const out = [];
     // A string is emitted as is; a `{ v }` is a value still to be written.
     const stack = [{ v: withJson(value) }];
@@ -28593,7 +28593,7 @@ function hasJson(v) {
  * The wake signal of a parsed snapshot: `.signal` when it is an object with that key, else the
  * whole value.
  */
-function json_wakeSignal(value) {
+function wakeSignal(value) {
     const isObjectWithSignal = value !== null &&
         typeof value === 'object' &&
         !Array.isArray(value) &&
@@ -28723,7 +28723,7 @@ async function probeClaims(ctx) {
         const bytes = stat === undefined ? 'unreadable' : await readClaim(file);
         if (bytes === 'not-a-file')
             continue;
-        const parsed = typeof bytes === 'string' ? undefined : json_parseJson(bytes);
+        const parsed = typeof bytes === 'string' ? undefined : parseJson(bytes);
         leases.push({ name: fileName.slice(0, -'.json'.length), claim: parsed ? parsed.value : null });
     }
     return { signal: leases, detail: { count: leases.length } };
@@ -28875,7 +28875,7 @@ var types_Kind;
     Kind["Probe"] = "probe";
 })(types_Kind || (types_Kind = {}));
 /** The sensors among the entries (probes never fail and are not what a verdict counts). */
-function types_sensorsOf(entries) {
+function sensorsOf(entries) {
     return entries.filter((e) => e.kind === types_Kind.Sensor);
 }
 /** The probes among the entries. */
@@ -28961,7 +28961,7 @@ const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', 
 /** The raw value of an input as the runner passes it, or its default when absent or blank. */
 function rawInput(env, input) {
     const value = env[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`]?.trim() ?? '';
-    return value === '' ? DEFAULTS[input] : value;
+    return value === '' ? constants_DEFAULTS[input] : value;
 }
 function getInputs(env = process.env) {
     const errors = [];
@@ -29023,7 +29023,7 @@ function previousInput(value, workingDirectory) {
         return undefined;
     if (value === 'auto')
         return { mode: 'auto' };
-    return { mode: 'path', dir: path.resolve(workingDirectory, value) };
+    return { mode: 'path', dir: external_node_path_default().resolve(workingDirectory, value) };
 }
 /**
  * The token as given. The default is the expression `${{ github.token }}`, which the runner
@@ -29031,8 +29031,8 @@ function previousInput(value, workingDirectory) {
  * environment may hold.
  */
 function githubToken(env) {
-    const value = rawInput(env, Inputs.GithubToken);
-    return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
+    const value = rawInput(env, constants_Inputs.GithubToken);
+    return value === constants_DEFAULTS[constants_Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
 }
 function patternList(value) {
     const patterns = value
@@ -29208,7 +29208,7 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
  * failed, 1 warning`.
  */
 function verdict(result) {
-    const sensors = types_sensorsOf(result.entries);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => types_isFailure(e.status)).length;
     const warned = warnedSensors(result).length;
     const noun = sensors.length === 1 ? 'sensor' : 'sensors';
@@ -29221,7 +29221,7 @@ function verdict(result) {
 }
 /** The sensors that ended `warning`, in name order. */
 function warnedSensors(result) {
-    return types_sensorsOf(result.entries).filter((e) => e.status === types_Status.Warning);
+    return sensorsOf(result.entries).filter((e) => e.status === types_Status.Warning);
 }
 /** `3 attempts` for a sensor that was retried, empty when it ran once. */
 function attemptsNote(e) {
@@ -29277,7 +29277,7 @@ function flappingNote(e) {
 }
 /** Failed sensors first (what a reader came for), then warnings, each group in name order. */
 function failedFirst(result) {
-    const sensors = types_sensorsOf(result.entries);
+    const sensors = sensorsOf(result.entries);
     const warning = (e) => e.status === types_Status.Warning;
     return [
         ...sensors.filter((e) => types_isFailure(e.status)),
@@ -29352,7 +29352,7 @@ function logUntrusted(text, write = lib_core/* info */.pq) {
  * group, one summary line, then the stderr tail of failed sensors through logUntrusted.
  */
 function logResult(result) {
-    const sensors = types_sensorsOf(result.entries);
+    const sensors = sensorsOf(result.entries);
     const probes = result.entries.length - sensors.length;
     lib_core/* startGroup */.Oh(`looop sense: ${plural(sensors.length, 'sensor', 'sensors')}, ${plural(probes, 'probe', 'probes')}`);
     const width = Math.max(0, ...result.entries.map((e) => e.status.length));
@@ -29514,10 +29514,10 @@ const SIGNAL_TEXT_CHARS = 200;
  */
 const CHANGES_OUTPUT_MAX_BYTES = 64 * 1024;
 /** index.json keeps at most this many beats of history. */
-const changes_HISTORY_MAX_ENTRIES = 100;
+const HISTORY_MAX_ENTRIES = 100;
 /** Compares this run's snapshots (by snapshot name) with the previous ones. */
-function changes_compareSnapshots(previous, current) {
-    const names = [...new Set([...previous.snapshots.keys(), ...current.keys()])].sort(compareBytes);
+function compareSnapshots(previous, current) {
+    const names = [...new Set([...previous.snapshots.keys(), ...current.keys()])].sort(src_util/* compareBytes */.Xo);
     const changes = [];
     const streaks = new Map();
     const flapping = [];
@@ -29552,7 +29552,7 @@ function changes_compareSnapshots(previous, current) {
  * A canonical signal as `changes` shows it: at most SIGNAL_TEXT_CHARS characters, the cut
  * marked with `…` and never splitting a surrogate pair.
  */
-function changes_shortenSignal(canonical, max = SIGNAL_TEXT_CHARS) {
+function shortenSignal(canonical, max = SIGNAL_TEXT_CHARS) {
     if (canonical.length <= max)
         return canonical;
     let end = max - 1;
@@ -29579,7 +29579,7 @@ function changesOutput(changes, maxBytes = CHANGES_OUTPUT_MAX_BYTES) {
     return `[${parts.join(',')}]`;
 }
 /** The previous history plus this beat, newest last, at most `maxEntries` long. */
-function changes_nextHistory(previous, beat, maxEntries = changes_HISTORY_MAX_ENTRIES) {
+function changes_nextHistory(previous, beat, maxEntries = HISTORY_MAX_ENTRIES) {
     return [...previous, beat].slice(-maxEntries);
 }
 
@@ -29592,7 +29592,7 @@ function changes_nextHistory(previous, beat, maxEntries = changes_HISTORY_MAX_EN
 
 /** Every SPEC output, as the strings the runner stores. JSON arrays for the lists. */
 function outputValues(result, artifact) {
-    const sensors = types_sensorsOf(result.entries);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => types_isFailure(e.status));
     const warned = sensors.filter((e) => e.status === types_Status.Warning);
     const comparison = result.comparison;
@@ -29662,7 +29662,7 @@ async function reportAndFinish(result, warnings, settings, env, host, problems =
         allWarnings.push(summaryWarning);
     // Last, so that every warning (the summary's and the upload's too) goes through one cap.
     host.annotate(planAnnotations(result, allWarnings, settings.workspace));
-    const sensorCount = types_sensorsOf(result.entries).length;
+    const sensorCount = sensorsOf(result.entries).length;
     const failed = result.entries.filter((e) => types_isFailure(e.status));
     if (failed.length > 0 && settings.failOnError) {
         failures.unshift(`${failed.length} of ${plural(sensorCount, 'sensor', 'sensors')} failed: ${nameFailures(failed)}`);
@@ -29715,6 +29715,665 @@ async function uploadPhase(settings, result, env, host) {
             failure: `Artifact upload failed: ${message.replace(/\.?$/, '.')} The snapshots are still in ${result.snapshotsDir}.`,
             warnings: [],
         };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/previous/auto.ts
+/**
+ * `previous: auto`: finds the previous beat's snapshots artifact through the GitHub REST API and
+ * downloads it with @actions/artifact, so a cron workflow needs no cache or download step.
+ *
+ * Contract (SPEC, "World hash and change detection"): the newest unexpired artifact named
+ * `artifact-name` from an earlier attempt of this run, or from an earlier completed run (any
+ * conclusion) of the same workflow file on the same branch (the base branch for pull_request
+ * and pull_request_target). At most MAX_CALLS REST calls, the download's included, and at most
+ * TIMEOUT_MS in all. Nothing here prints or throws: every outcome is data, and a failure is
+ * exactly one warning text that names the cause and the fix. The caller prints it.
+ *
+ * The REST calls, in order (GITHUB_API_URL, `Authorization: Bearer <github-token>`):
+ * 1. Only when GITHUB_RUN_ATTEMPT > 1: `GET /repos/{o}/{r}/actions/runs/{run_id}`, whose
+ *    `run_started_at` is the start of the current attempt. An artifact of this run created
+ *    before it belongs to an earlier attempt; one created since belongs to the current attempt
+ *    (another job of it, say) and is not a previous beat.
+ * 2. `GET /repos/{o}/{r}/actions/workflows/{file}/runs?branch=…&status=completed&per_page=100`:
+ *    the ids of the newest 100 completed runs of this workflow file on the branch, whatever
+ *    their conclusion. Runs whose head repository is another one (pull requests from forks,
+ *    whose head branch may share the name) are left out.
+ * 3. `GET /repos/{o}/{r}/actions/artifacts?name=…&per_page=100&page=k`, k = 1, 2, … while the
+ *    call budget lasts (one call stays reserved for the download): the repository's artifacts
+ *    of that name, which the API lists newest first, each naming its run. Paging stops at the
+ *    first page holding a match (expired or not: older pages hold older artifacts) or at a
+ *    short page (the end). One listing of the repository covers far more history than one call
+ *    per run would: a run that uploaded nothing (cancelled, skipped) costs nothing.
+ * 4. The download: @actions/artifact's `findBy` path calls
+ *    `GET /repos/{o}/{r}/actions/artifacts/{id}/zip`, which answers 302 to the blob, then
+ *    streams and unzips the blob (no REST call).
+ *
+ * @actions/artifact pitfalls handled here:
+ * - `DefaultArtifactClient` methods print `::warning::` through @actions/core before they
+ *   rethrow, which would make two warnings of one failure. In @actions/artifact 6 that happens
+ *   only for errors thrown before the method's first await (its GHES check, which reads
+ *   process.env): the method returns the download's promise without awaiting it, so later
+ *   failures reach us silently. A version that awaits would warn for every failure. The library
+ *   exports no warning-free download (`downloadArtifactPublic` is internal, behind the package's
+ *   `exports`, and out of ncc's reach by path), so while a download is in flight the one line
+ *   it writes (`::warning::Download Artifact failed with error: …`) is dropped on its way to
+ *   stdout, whichever version is installed; every other write passes. See `muteLibraryWarning`.
+ * - It retries a failed blob download 5 times, 5 s apart, and logs each cause only as
+ *   `::debug::`, throwing "failed after 5 retries". That cause ("Not a valid zip file" for a
+ *   corrupt artifact) is read off those debug lines so the warning can name it.
+ * - @actions/github, which it uses for the REST call, reads GITHUB_API_URL (and the proxy
+ *   settings for it) from process.env once, at its first import. So the library is imported
+ *   only after checking that process.env agrees with the request, and a later request for
+ *   another API URL in the same process is refused rather than sent to the first one.
+ * - It cannot be aborted: when TIMEOUT_MS passes first, the lookup gives up and the download
+ *   runs out in the background (its folder is removed once it settles).
+ *
+ * Self-hosted runners behind a proxy: the lookup uses Node's `fetch`, which does not read
+ * HTTPS_PROXY; where only a proxy reaches the API, the lookup fails with one network warning.
+ */
+
+
+/** REST calls per lookup, the download's included (SPEC). */
+const MAX_CALLS = 10;
+/** The whole of `previous: auto`, lookup and download (SPEC). */
+const TIMEOUT_MS = 30_000;
+const DEFAULT_API_URL = 'https://api.github.com';
+const API_VERSION = '2022-11-28';
+const USER_AGENT = 'looop-sense (previous: auto)';
+const PER_PAGE = 100;
+/** Sentence that ends every warning: what happens next. */
+const GOING_ON = 'This run goes on without previous snapshots: every snapshot counts as changed.';
+const PERMISSIONS_FIX = 'add `permissions: actions: read` to the workflow or the job (with any other permission it ' +
+    'needs, e.g. `contents: read`: listing permissions drops the unlisted ones)';
+/** A failure whose message is the complete warning. */
+class LookupError extends Error {
+}
+/**
+ * Finds the previous beat's artifact without downloading it. Never throws, never prints.
+ * Leaves one call of the MAX_CALLS budget for the download.
+ */
+async function findPreviousArtifact(req) {
+    const started = begin(req);
+    if ('kind' in started)
+        return started;
+    return find(started);
+}
+/**
+ * Finds the previous beat and downloads it into a new folder under `parentDir` (RUNNER_TEMP in
+ * the action; created when missing). Never throws, never prints: on `found`, `dir` holds the
+ * artifact's files; on any other outcome no folder is left behind (a download that outlives
+ * the time limit removes its folder when it ends).
+ */
+async function fetchPrevious(req, parentDir) {
+    const started = begin(req);
+    if ('kind' in started)
+        return started;
+    const found = await find(started);
+    if (found.kind !== 'found')
+        return found;
+    const ctx = started;
+    let dir;
+    try {
+        await (0,promises_.mkdir)(parentDir, { recursive: true });
+        dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(parentDir, 'looop-previous-'));
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: `previous: auto found artifact ${found.artifactId} of run ${found.runId} but cannot ` +
+                `create a folder for it under ${parentDir}: ${auto_messageOf(err)}. Check that RUNNER_TEMP ` +
+                `is a writable folder. ${GOING_ON}`,
+            calls: ctx.calls,
+        };
+    }
+    try {
+        await download(ctx, found, dir);
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: err instanceof LookupError ? err.message : unexpected(err),
+            calls: ctx.calls,
+        };
+    }
+    const { kind: _, ...rest } = found;
+    return { kind: 'found', ...rest, calls: ctx.calls, dir };
+}
+function begin(req) {
+    const target = targetOf(req);
+    if ('kind' in target)
+        return target;
+    const timeoutMs = req.timeoutMs ?? TIMEOUT_MS;
+    return {
+        target,
+        req,
+        timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+        deadline: Date.now() + timeoutMs,
+        calls: 0,
+    };
+}
+async function find(ctx) {
+    try {
+        return await lookup(ctx);
+    }
+    catch (err) {
+        return {
+            kind: 'failed',
+            warning: err instanceof LookupError ? err.message : unexpected(err),
+            calls: ctx.calls,
+        };
+    }
+}
+/** Reads and checks the run's environment; every problem names the variable and its value. */
+function targetOf(req) {
+    const env = req.env;
+    if (env.GITHUB_ACTIONS !== 'true') {
+        return {
+            kind: 'unsupported',
+            warning: 'previous: auto needs a GitHub Actions workflow run (GITHUB_ACTIONS is not `true`), so it ' +
+                'is ignored here and no REST call is made. To compare with earlier snapshots outside a ' +
+                'runner, pass their folder as `previous`.',
+            calls: 0,
+        };
+    }
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    if (isGhes(server)) {
+        return {
+            kind: 'unsupported',
+            warning: `previous: auto does not work on GitHub Enterprise Server (GITHUB_SERVER_URL=${server}): ` +
+                '@actions/artifact supports only github.com and GHE.com, so it is ignored and no REST ' +
+                'call is made. Restore the previous snapshots with actions/cache instead and pass that ' +
+                'folder as `previous`.',
+            calls: 0,
+        };
+    }
+    const failed = (cause) => ({
+        kind: 'failed',
+        warning: `previous: auto cannot look for the previous snapshots: ${cause} ${GOING_ON}`,
+        calls: 0,
+    });
+    if (!req.token) {
+        return failed(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, literally
+        '`github-token` is empty. Leave it unset (its default is `${{ github.token }}`) or pass a ' +
+            'token with `actions: read`.');
+    }
+    if (!req.artifactName) {
+        return failed('`artifact-name` is empty; set it to the name the snapshots are uploaded under.');
+    }
+    const runner = 'The runner sets it for every job; do not override it in `env:`.';
+    const apiUrl = (env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
+    if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) {
+        return failed(`GITHUB_API_URL=${env.GITHUB_API_URL} is not an http(s) URL. ${runner}`);
+    }
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo, extra] = repository.split('/');
+    if (!owner || !repo || extra !== undefined) {
+        return failed(`GITHUB_REPOSITORY=${repository} is not \`owner/name\`. ${runner}`);
+    }
+    const runId = Number(env.GITHUB_RUN_ID);
+    if (!env.GITHUB_RUN_ID || !Number.isSafeInteger(runId) || runId <= 0) {
+        return failed(`GITHUB_RUN_ID=${env.GITHUB_RUN_ID ?? ''} is not a run id. ${runner}`);
+    }
+    const runAttempt = env.GITHUB_RUN_ATTEMPT ? Number(env.GITHUB_RUN_ATTEMPT) : 1;
+    if (!Number.isSafeInteger(runAttempt) || runAttempt < 1) {
+        return failed(`GITHUB_RUN_ATTEMPT=${env.GITHUB_RUN_ATTEMPT} is not an attempt number. ${runner}`);
+    }
+    const workflowPath = workflowPathOf(env.GITHUB_WORKFLOW_REF ?? '', repository);
+    if (!workflowPath) {
+        return failed(`GITHUB_WORKFLOW_REF=${env.GITHUB_WORKFLOW_REF ?? ''} does not name a workflow file ` +
+            `(expected \`${repository}/.github/workflows/<file>@<ref>\`). ${runner}`);
+    }
+    const event = env.GITHUB_EVENT_NAME ?? '';
+    // A pull request compares with its base branch's last state (SPEC). GITHUB_BASE_REF is set
+    // for exactly these two events; GITHUB_REF_NAME of a pull_request is `<n>/merge`.
+    const pullRequest = event === 'pull_request' || event === 'pull_request_target';
+    const branch = pullRequest ? env.GITHUB_BASE_REF : env.GITHUB_REF_NAME;
+    if (!branch) {
+        const name = pullRequest ? 'GITHUB_BASE_REF' : 'GITHUB_REF_NAME';
+        return failed(`${name} is empty for a \`${event}\` event, so the branch is unknown. ${runner}`);
+    }
+    return { apiUrl, owner, repo, runId, runAttempt, workflowPath, branch, event };
+}
+/** `owner/repo/.github/workflows/x.yml@refs/heads/main` → `.github/workflows/x.yml`. */
+function workflowPathOf(ref, repository) {
+    const at = ref.lastIndexOf('@');
+    const path = at < 0 ? ref : ref.slice(0, at);
+    const prefix = `${repository}/`;
+    const rel = path.startsWith(prefix)
+        ? path.slice(prefix.length)
+        : path.split('/').slice(2).join('/');
+    return /^\.github\/workflows\/[^/]+$/.test(rel) ? rel : undefined;
+}
+/** The same rule @actions/artifact applies (`isGhes`), so both agree on where it works. */
+function isGhes(serverUrl) {
+    let host;
+    try {
+        host = new URL(serverUrl).hostname.toUpperCase();
+    }
+    catch {
+        return true;
+    }
+    return host !== 'GITHUB.COM' && !host.endsWith('.GHE.COM') && !host.endsWith('.LOCALHOST');
+}
+async function lookup(ctx) {
+    const { owner, repo, runId, runAttempt, workflowPath, branch } = ctx.target;
+    const base = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/actions`;
+    const name = ctx.req.artifactName;
+    let attemptStart;
+    if (runAttempt > 1) {
+        const run = await get(ctx, `${base}/runs/${runId}`);
+        attemptStart = Date.parse(run.run_started_at ?? '');
+        if (Number.isNaN(attemptStart)) {
+            throw new LookupError(`previous: auto got no \`run_started_at\` for run ${runId} from ${ctx.target.apiUrl}, so ` +
+                `it cannot tell earlier attempts from this one. Check GITHUB_API_URL. ${GOING_ON}`);
+        }
+    }
+    const file = workflowPath.split('/').at(-1);
+    const listed = await get(ctx, `${base}/workflows/${encodeURIComponent(file)}/runs`, { branch, status: 'completed', exclude_pull_requests: 'true', per_page: String(PER_PAGE) });
+    const earlierRuns = new Set((listed.workflow_runs ?? [])
+        .filter((r) => r.id !== runId &&
+        r.status === 'completed' &&
+        r.head_branch === branch &&
+        // A fork's pull request may come from a branch of the same name.
+        (r.head_repository?.id === undefined || r.head_repository.id === r.repository?.id))
+        .map((r) => r.id));
+    const where = `workflow ${workflowPath} on branch ${branch}` +
+        (attemptStart === undefined ? '' : `, nor from an earlier attempt of run ${runId}`);
+    if (earlierRuns.size === 0 && attemptStart === undefined) {
+        return none(ctx, `no earlier completed run of ${where}`);
+    }
+    let best;
+    let newestExpired;
+    let expiredCount = 0;
+    let scanned = 0;
+    let complete = false;
+    for (let page = 1; ctx.calls < MAX_CALLS - 1; page++) {
+        const list = await get(ctx, `${base}/artifacts`, {
+            name,
+            per_page: String(PER_PAGE),
+            page: String(page),
+        });
+        const artifacts = list.artifacts ?? [];
+        scanned += artifacts.length;
+        let matched = false;
+        for (const artifact of artifacts) {
+            const created = Date.parse(artifact.created_at ?? '');
+            const run = artifact.workflow_run?.id;
+            if (artifact.name !== name || run === undefined || Number.isNaN(created))
+                continue;
+            let from;
+            if (earlierRuns.has(run))
+                from = 'earlier-run';
+            // Strictly before: the API's times are whole seconds, and an artifact of the current
+            // attempt may share the second the attempt started in.
+            else if (run === runId && attemptStart !== undefined && created < attemptStart) {
+                from = 'earlier-attempt';
+            }
+            if (!from)
+                continue;
+            matched = true;
+            if (isExpired(artifact)) {
+                expiredCount++;
+                if (!newestExpired || created > Date.parse(newestExpired.created_at ?? '')) {
+                    newestExpired = artifact;
+                }
+                continue;
+            }
+            if (!best || created > best.created)
+                best = { artifact, from, created };
+        }
+        if (artifacts.length < PER_PAGE)
+            complete = true;
+        if (matched || complete)
+            break;
+    }
+    if (best) {
+        const { artifact, from } = best;
+        return {
+            kind: 'found',
+            artifactId: artifact.id,
+            runId: artifact.workflow_run?.id,
+            createdAt: artifact.created_at,
+            from,
+            branch,
+            ...(artifact.digest ? { digest: artifact.digest } : {}),
+            calls: ctx.calls,
+        };
+    }
+    if (newestExpired) {
+        return none(ctx, `only expired artifacts named "${name}" from ${where} (${expiredCount}; the newest, of run ` +
+            `${newestExpired.workflow_run?.id}, expired at ${newestExpired.expires_at}). Set ` +
+            '`retention-days` longer than the time between two runs to keep the previous one');
+    }
+    if (!complete) {
+        return none(ctx, `no artifact named "${name}" from ${where} among the newest ${scanned} of that name ` +
+            `(the lookup stops after ${MAX_CALLS} REST calls); other workflows or branches upload ` +
+            'under the same name: give this one its own `artifact-name`');
+    }
+    const prHint = ctx.target.event === 'pull_request' || ctx.target.event === 'pull_request_target'
+        ? `; a pull request compares with the base branch, so the workflow must also run on ${branch} (on push or on a schedule)`
+        : '';
+    return none(ctx, `no artifact named "${name}" from ${where}${prHint}`);
+}
+function none(ctx, what) {
+    return {
+        kind: 'none',
+        notice: `previous: auto found ${what}. This looks like a first run: every snapshot counts as ` +
+            'changed.',
+        calls: ctx.calls,
+    };
+}
+function isExpired(artifact) {
+    if (artifact.expired)
+        return true;
+    const expires = Date.parse(artifact.expires_at ?? '');
+    return !Number.isNaN(expires) && expires <= Date.now();
+}
+/** One REST call, counted against MAX_CALLS, bounded by the overall deadline. */
+async function get(ctx, path, query = {}) {
+    if (ctx.calls >= MAX_CALLS) {
+        // Unreachable by construction (the lookup plans its calls); kept as the hard bound.
+        throw new LookupError(`previous: auto stopped at its limit of ${MAX_CALLS} REST calls. ${GOING_ON}`);
+    }
+    ctx.calls++;
+    const url = new URL(ctx.target.apiUrl + path);
+    for (const [key, value] of Object.entries(query))
+        url.searchParams.set(key, value);
+    const what = `GET ${url.pathname}`;
+    let res;
+    let text;
+    try {
+        res = await fetch(url, {
+            headers: {
+                Authorization: `Bearer ${ctx.req.token}`,
+                Accept: 'application/vnd.github+json',
+                'X-GitHub-Api-Version': API_VERSION,
+                'User-Agent': USER_AGENT,
+            },
+            signal: ctx.signal,
+        });
+        text = await res.text();
+    }
+    catch (err) {
+        if (ctx.signal.aborted)
+            throw timedOut(ctx, what);
+        throw new LookupError(`previous: auto could not reach the GitHub API at ${ctx.target.apiUrl} (${what}): ` +
+            `${causeOf(err)}. Check GITHUB_API_URL and the runner's network; the next run tries ` +
+            `again. ${GOING_ON}`);
+    }
+    if (!res.ok)
+        throw httpError(ctx, what, res.status, res.headers, apiMessage(text));
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        throw new LookupError(`previous: auto got an answer that is not JSON from ${what} at ${ctx.target.apiUrl} ` +
+            `(${text.slice(0, 80)}). Check GITHUB_API_URL. ${GOING_ON}`);
+    }
+}
+function apiMessage(text) {
+    try {
+        const message = JSON.parse(text).message;
+        if (typeof message === 'string' && message)
+            return message;
+    }
+    catch {
+        // Not JSON: the status alone tells the story.
+    }
+    return text.trim().slice(0, 120);
+}
+/** A REST error status turned into the one warning, with the fix that status calls for. */
+function httpError(ctx, what, status, headers, message) {
+    const said = `${what} answered ${status}${message ? ` (${message})` : ''}`;
+    const lead = 'previous: auto could not look for the previous snapshots:';
+    if ((status === 403 || status === 429) && headers.get('x-ratelimit-remaining') === '0') {
+        const reset = Number(headers.get('x-ratelimit-reset'));
+        const at = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+        return new LookupError(`${lead} ${said}: the API rate limit of github-token is used up${at}. The next run tries ` +
+            `again; pass a token with its own limit in \`github-token\` if this recurs. ${GOING_ON}`);
+    }
+    if (status === 401) {
+        return new LookupError(`${lead} ${said}: github-token was rejected. Leave \`github-token\` unset to use the ` +
+            `job's token, or pass a valid one. ${GOING_ON}`);
+    }
+    if (status === 403) {
+        return new LookupError(`${lead} ${said}: github-token may not read this repository's Actions data. To fix it, ` +
+            `${PERMISSIONS_FIX}. ${GOING_ON}`);
+    }
+    if (status === 404) {
+        return new LookupError(`${lead} ${said}: github-token cannot see ${ctx.target.owner}/${ctx.target.repo} or its ` +
+            `workflow ${ctx.target.workflowPath}. A token for another repository, or one without ` +
+            `Actions access, gets 404 here: leave \`github-token\` unset or ${PERMISSIONS_FIX}. ` +
+            GOING_ON);
+    }
+    return new LookupError(`${lead} ${said}. This is usually temporary on GitHub's side; the next run tries again. ` +
+        GOING_ON);
+}
+function timedOut(ctx, what) {
+    return new LookupError(`previous: auto gave up after ${ctx.timeoutMs / 1000} s, its time limit, during ${what}. ` +
+        `The GitHub API or the artifact storage is slow; the next run tries again. ${GOING_ON}`);
+}
+/** The API URL the artifact library was first loaded with (see the header). */
+let libraryApiUrl;
+async function download(ctx, found, dir) {
+    const { owner, repo, apiUrl } = ctx.target;
+    const subject = `artifact "${ctx.req.artifactName}" (id ${found.artifactId}) of run ${found.runId}`;
+    const envUrl = (process.env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
+    const boundTo = libraryApiUrl ?? envUrl;
+    if (boundTo !== apiUrl) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto found ${subject} but cannot download it: the request's GITHUB_API_URL ` +
+            `(${apiUrl}) differs from ${boundTo}, which @actions/artifact uses (it reads ` +
+            `process.env once). Pass process.env as the request's env. ${GOING_ON}`);
+    }
+    let mod;
+    try {
+        mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        libraryApiUrl ??= apiUrl;
+    }
+    catch (err) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto found ${subject} but could not load @actions/artifact to download it: ` +
+            `${auto_messageOf(err)}. ${GOING_ON}`);
+    }
+    if (ctx.calls >= MAX_CALLS)
+        throw new LookupError(`previous: auto has no REST call left. ${GOING_ON}`);
+    ctx.calls++;
+    const retryCauses = [];
+    const release = muteLibraryWarning((cause) => retryCauses.push(cause));
+    const job = new mod.DefaultArtifactClient().downloadArtifact(found.artifactId, {
+        path: dir,
+        ...(found.digest ? { expectedHash: found.digest } : {}),
+        findBy: {
+            token: ctx.req.token,
+            workflowRunId: found.runId,
+            repositoryOwner: owner,
+            repositoryName: repo,
+        },
+    });
+    // The library cannot be aborted: whatever wins the race below, the mute stays until the
+    // download settles (else its late warning would print), and a download that outlived the
+    // time limit removes its folder when it ends.
+    let timedOutFirst = false;
+    const settled = job.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    void settled.then(async () => {
+        release();
+        if (timedOutFirst)
+            await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => { });
+    });
+    const outcome = await Promise.race([settled, abortOf(ctx.signal)]);
+    if (outcome === 'aborted') {
+        timedOutFirst = true;
+        const last = retryCauses.at(-1);
+        throw new LookupError(`previous: auto gave up after ${ctx.timeoutMs / 1000} s, its time limit, while ` +
+            `downloading ${subject}${last ? ` (last attempt: ${last})` : ''}. The artifact storage ` +
+            `is slow or the artifact is damaged; the next run tries again. ${GOING_ON}`);
+    }
+    if (!outcome.ok) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw downloadError(subject, found.runId, outcome.error, retryCauses);
+    }
+    if (outcome.value.digestMismatch) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto downloaded ${subject}, but its content does not match the digest ` +
+            `${found.digest} the API lists: the artifact is corrupt. Delete it from run ` +
+            `${found.runId} (the next run then uses an older one or starts afresh). ${GOING_ON}`);
+    }
+    const entries = await (0,promises_.readdir)(dir, { recursive: true, withFileTypes: true });
+    if (!entries.some((e) => e.isFile())) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw new LookupError(`previous: auto downloaded ${subject}, but it holds no files: the artifact is empty or ` +
+            `corrupt. Delete it from run ${found.runId}; the next upload replaces it. ${GOING_ON}`);
+    }
+}
+function downloadError(subject, runId, error, retryCauses) {
+    const status = error.status;
+    const lead = `previous: auto found ${subject} but could not download it:`;
+    if (status === 401 || status === 403) {
+        return new LookupError(`${lead} the zip endpoint answered ${status} (${auto_messageOf(error)}). To fix it, ` +
+            `${PERMISSIONS_FIX}. ${GOING_ON}`);
+    }
+    if (status === 404 || status === 410) {
+        return new LookupError(`${lead} the zip endpoint answered ${status}: it expired or was deleted after the lookup ` +
+            `listed it. The next run looks again. ${GOING_ON}`);
+    }
+    const cause = retryCauses.at(-1);
+    const corrupt = cause !== undefined && /zip/i.test(cause);
+    return new LookupError(`${lead} ${auto_messageOf(error)}${cause ? ` (cause: ${cause})` : ''}. ` +
+        (corrupt
+            ? `The artifact is corrupt: delete it from run ${runId}; the next ` +
+                'run then uses an older one or starts afresh. '
+            : 'The artifact storage may be unreachable from this runner; the next run tries again. ') +
+        GOING_ON);
+}
+function abortOf(signal) {
+    if (signal.aborted)
+        return Promise.resolve('aborted');
+    return new Promise((done) => signal.addEventListener('abort', () => done('aborted'), { once: true }));
+}
+/**
+ * The exact start of the line @actions/artifact's `downloadArtifact` prints through
+ * `core.warning` before it rethrows (lib/internal/client.js). @actions/core writes a workflow
+ * command as one `process.stdout.write` of one line (newlines escaped as %0A).
+ */
+const LIBRARY_WARNING = '::warning::Download Artifact failed with error:';
+/** Its `core.debug` line for each failed blob attempt (lib/internal/download/download-artifact.js). */
+const LIBRARY_RETRY = /^::debug::Failed to download artifact after \d+ retries due to (.*?)\. Retrying in/;
+let mutes = 0;
+const retryListeners = new Set();
+let wrapper;
+let unwrapped;
+/**
+ * While at least one download is in flight, drops the library's warning line from stdout and
+ * reports the causes of its retries; every other write passes through untouched. The wrapper
+ * is removed when the last download settles, unless someone wrapped stdout after it, in which
+ * case it stays as a pass-through (removing it would remove their wrapper too).
+ */
+function muteLibraryWarning(onRetryCause) {
+    if (mutes++ === 0) {
+        if (!wrapper || process.stdout.write !== wrapper) {
+            const original = process.stdout.write;
+            unwrapped = original;
+            wrapper = function (chunk, ...rest) {
+                if (mutes > 0 && typeof chunk === 'string') {
+                    if (chunk.startsWith(LIBRARY_WARNING)) {
+                        const callback = rest.find((r) => typeof r === 'function');
+                        if (callback)
+                            process.nextTick(callback);
+                        return true;
+                    }
+                    const retry = LIBRARY_RETRY.exec(chunk);
+                    if (retry) {
+                        const cause = unescapeCommand(retry[1]);
+                        for (const listener of retryListeners)
+                            listener(cause);
+                    }
+                }
+                return original.call(this, chunk, ...rest);
+            };
+            process.stdout.write = wrapper;
+        }
+    }
+    retryListeners.add(onRetryCause);
+    let released = false;
+    return () => {
+        if (released)
+            return;
+        released = true;
+        retryListeners.delete(onRetryCause);
+        if (--mutes === 0 && process.stdout.write === wrapper && unwrapped) {
+            process.stdout.write = unwrapped;
+            wrapper = undefined;
+            unwrapped = undefined;
+        }
+    };
+}
+function unescapeCommand(text) {
+    return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+/** fetch rejects with "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is its cause. */
+function causeOf(err) {
+    const cause = err.cause;
+    if (cause === undefined)
+        return auto_messageOf(err);
+    const code = cause.code;
+    const text = auto_messageOf(cause);
+    return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+}
+function unexpected(err) {
+    return `previous: auto failed unexpectedly: ${auto_messageOf(err)}. Please report this. ${GOING_ON}`;
+}
+function auto_messageOf(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+;// CONCATENATED MODULE: ./src/previous/source.ts
+/**
+ * Turns the `previous` input into the folder the engine compares with, before sensing.
+ *
+ * - A folder: used as it is (the engine reads it, and tolerates anything in it).
+ * - `auto` (auto.ts): the previous beat's artifact, downloaded under RUNNER_TEMP. A first run
+ *   is a notice and an empty previous (`changed` = true); a failure is one warning and an empty
+ *   previous; where `auto` cannot work at all (outside a runner, on GHES) it is one warning and
+ *   the run goes on as if `previous` were unset. It never fails the step.
+ */
+
+
+
+async function resolvePrevious(input, options) {
+    if (input === undefined)
+        return { warnings: [], notices: [] };
+    if (input.mode === 'path')
+        return { source: { dir: input.dir, source: 'path' }, warnings: [], notices: [] };
+    const parent = options.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    const fetched = await fetchPrevious({ env: options.env, token: options.token, artifactName: options.artifactName }, parent);
+    const warning = (message) => ({
+        code: types_WarningCode.PreviousProblem,
+        title: 'previous: auto',
+        message,
+    });
+    switch (fetched.kind) {
+        case 'found':
+            return {
+                source: {
+                    dir: fetched.dir,
+                    source: 'auto',
+                    runId: fetched.runId,
+                    artifactId: fetched.artifactId,
+                },
+                warnings: [],
+                notices: [],
+            };
+        case 'none':
+            // Nothing to compare with: every snapshot counts as changed, and the notice says why.
+            return { source: { source: 'auto' }, warnings: [], notices: [fetched.notice] };
+        case 'failed':
+            return { source: { source: 'auto' }, warnings: [warning(fetched.warning)], notices: [] };
+        case 'unsupported':
+            return { warnings: [warning(fetched.warning)], notices: [] };
     }
 }
 
@@ -29913,7 +30572,7 @@ function detailsBlock(e) {
         `<pre>\n${escapeHtml(text)}\n</pre>\n\n</details>\n\n`);
 }
 function headSection(result, extras) {
-    const sensors = types_sensorsOf(result.entries);
+    const sensors = sensorsOf(result.entries);
     const failed = sensors.filter((e) => types_isFailure(e.status)).length;
     const fresh = sensors.filter((e) => e.status === types_Status.Fresh).length;
     const probes = result.entries.length - sensors.length;
@@ -34571,7 +35230,7 @@ const HASHED = /^(sensor|sys)-.+\.json$/;
 function isOwnedFile(fileName) {
     return OWNED.test(fileName);
 }
-function names_isSnapshotFile(fileName) {
+function isSnapshotFile(fileName) {
     return HASHED.test(fileName);
 }
 
@@ -34594,10 +35253,10 @@ function names_isSnapshotFile(fileName) {
  * JSON; the raw bytes when it is not.
  */
 function wakePayload(bytes) {
-    const parsed = json_parseJson(bytes);
+    const parsed = parseJson(bytes);
     if (parsed === undefined)
         return bytes;
-    return Buffer.from(json_canonicalJson(json_wakeSignal(parsed.value)), 'utf8');
+    return Buffer.from(canonicalJson(wakeSignal(parsed.value)), 'utf8');
 }
 /** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
 function world_hash_signalSha256(bytes) {
@@ -34611,7 +35270,7 @@ function world_hash_signalSha256(bytes) {
  */
 function world_hash_worldHash(files) {
     const hashed = files
-        .filter((f) => names_isSnapshotFile(f.fileName))
+        .filter((f) => isSnapshotFile(f.fileName))
         .sort((a, b) => (0,src_util/* compareBytes */.Xo)(a.fileName, b.fileName));
     const hash = (0,external_node_crypto_.createHash)('sha256');
     for (let i = 0; i < hashed.length; i++) {
@@ -34673,12 +35332,12 @@ function memory_flappingWarnings(comparison, entries, previous) {
     return comparison.flapping.map((name) => {
         const entry = byName.get(name);
         const before = previous.entries.get(name)?.status;
-        const flaky = (entry !== undefined && isFailure(entry.status)) ||
-            (before !== undefined && isFailure(before));
+        const flaky = (entry !== undefined && types_isFailure(entry.status)) ||
+            (before !== undefined && types_isFailure(before));
         const lead = `The signal of ${name} changed ${entry?.streak ?? 0} runs in a row, so it wakes the loop every time.`;
         const volatile = 'move volatile values (timestamps, counters, durations, sizes) from `signal` into `detail`, which never counts as a change.';
         return {
-            code: WarningCode.Flapping,
+            code: types_WarningCode.Flapping,
             title: `${name}: flapping`,
             message: flaky
                 ? `${lead} It failed in one of the last two beats: if the check is flaky, set \`retries\`; if a value in its signal changes every run, ${volatile}`
@@ -35298,13 +35957,13 @@ class TailBuffer {
 
 
 /** index.json is written under 4 MiB; anything past this is not ours. */
-const INDEX_MAX_BYTES = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
+const INDEX_MAX_BYTES = 16 * 1024 * 1024;
 /** The largest snapshot a run can write (an `ok` one at the 64 MiB ceiling), with room to spare. */
 const SNAPSHOT_MAX_BYTES = types_MAX_BYTES_CEILING + 64 * 1024;
 /** Snapshot files read from one previous folder. */
 const MAX_FILES = 20_000;
 /** Bytes of snapshots read from one previous folder in all. */
-const TOTAL_MAX_BYTES = (/* unused pure expression or super */ null && (1024 * 1024 * 1024));
+const TOTAL_MAX_BYTES = 1024 * 1024 * 1024;
 /** Files read at once: a handful, as each may be up to SNAPSHOT_MAX_BYTES in memory. */
 const READ_CONCURRENCY = 4;
 /** A warning names at most this many files. */
@@ -35321,18 +35980,18 @@ async function previous_loadPrevious(source) {
         warnings: [],
     };
     const warn = (title, message) => {
-        state.warnings.push({ code: WarningCode.PreviousProblem, title: `previous: ${title}`, message });
+        state.warnings.push({ code: types_WarningCode.PreviousProblem, title: `previous: ${title}`, message });
     };
     if (source.dir === undefined)
         return state;
     const dir = source.dir;
-    const dirStat = await stat(dir).catch((error) => error);
+    const dirStat = await (0,promises_.stat)(dir).catch((error) => error);
     if (dirStat instanceof Error) {
         if (dirStat.code === 'ENOENT') {
             state.notice = `\`previous\` (${dir}) does not exist: there is nothing to compare with, so every snapshot counts as changed.`;
         }
         else {
-            warn('unreadable', `${dir} could not be read (${messageOf(dirStat)}); this run goes on as if it were empty.`);
+            warn('unreadable', `${dir} could not be read (${(0,src_util/* messageOf */.bD)(dirStat)}); this run goes on as if it were empty.`);
         }
         return state;
     }
@@ -35353,7 +36012,7 @@ async function previous_loadPrevious(source) {
     const worker = async () => {
         while (next < names.length) {
             const fileName = names[next++];
-            const file = path.join(dir, fileName);
+            const file = external_node_path_default().join(dir, fileName);
             if (totalBytes >= TOTAL_MAX_BYTES) {
                 problems.push(`${fileName} (not read: the folder's snapshots pass ${TOTAL_MAX_BYTES / 1024 ** 3} GiB)`);
                 continue;
@@ -35374,7 +36033,7 @@ async function previous_loadPrevious(source) {
     };
     await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
     if (problems.length > 0) {
-        problems.sort(compareBytes);
+        problems.sort(src_util/* compareBytes */.Xo);
         const named = problems.slice(0, NAMED_IN_WARNING).join(', ');
         const more = problems.length > NAMED_IN_WARNING ? ` and ${problems.length - NAMED_IN_WARNING} more` : '';
         warn(problems.length === 1
@@ -35395,22 +36054,22 @@ async function snapshotNames(dir) {
     const names = [];
     let seen = 0;
     try {
-        for await (const entry of await opendir(dir)) {
+        for await (const entry of await (0,promises_.opendir)(dir)) {
             if (!isSnapshotFile(entry.name))
                 continue;
             seen++;
             names.push(entry.name);
             // Kept sorted and cut as it grows, so the first MAX_FILES in name order are what stays.
             if (names.length > 2 * MAX_FILES) {
-                names.sort(compareBytes);
+                names.sort(src_util/* compareBytes */.Xo);
                 names.length = MAX_FILES;
             }
         }
     }
     catch (error) {
-        return { names: [], truncated: false, listError: messageOf(error) };
+        return { names: [], truncated: false, listError: (0,src_util/* messageOf */.bD)(error) };
     }
-    names.sort(compareBytes);
+    names.sort(src_util/* compareBytes */.Xo);
     if (names.length > MAX_FILES)
         names.length = MAX_FILES;
     return { names, truncated: seen > MAX_FILES };
@@ -35423,12 +36082,12 @@ function signalOfBytes(bytes) {
     const canonical = canonicalJson(wakeSignal(parsed.value));
     const text = shortenSignal(canonical);
     return {
-        signalSha256: createHash('sha256').update(canonical, 'utf8').digest('hex'),
+        signalSha256: (0,external_node_crypto_.createHash)('sha256').update(canonical, 'utf8').digest('hex'),
         text: () => text,
     };
 }
 async function readIndex(dir, state, warn) {
-    const file = path.join(dir, INDEX_FILE);
+    const file = external_node_path_default().join(dir, names_INDEX_FILE);
     const bytes = await readBounded(file, INDEX_MAX_BYTES);
     if (!Buffer.isBuffer(bytes)) {
         if (bytes.problem === 'missing') {
@@ -35515,10 +36174,10 @@ function isIsoTime(value) {
  */
 async function readBounded(file, max) {
     // O_NOFOLLOW and O_NONBLOCK do not exist on Windows, which has no FIFOs in folders.
-    const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+    const flags = promises_.constants.O_RDONLY | (promises_.constants.O_NONBLOCK ?? 0) | (promises_.constants.O_NOFOLLOW ?? 0);
     let handle;
     try {
-        handle = await open(file, flags);
+        handle = await (0,promises_.open)(file, flags);
     }
     catch (error) {
         const code = error.code;
@@ -35526,7 +36185,7 @@ async function readBounded(file, max) {
             return { problem: 'missing' };
         if (code === 'ELOOP')
             return { problem: 'a symlink, which is never followed' };
-        return { problem: messageOf(error) };
+        return { problem: (0,src_util/* messageOf */.bD)(error) };
     }
     try {
         const info = await handle.stat();
@@ -35548,7 +36207,7 @@ async function readBounded(file, max) {
         return buffer.subarray(0, filled);
     }
     catch (error) {
-        return { problem: messageOf(error) };
+        return { problem: (0,src_util/* messageOf */.bD)(error) };
     }
     finally {
         await handle.close().catch(() => { });
@@ -35935,6 +36594,36 @@ async function mapBounded(items, limit, fn) {
 
 // EXTERNAL MODULE: ./src/upload/artifact.ts
 var upload_artifact = __nccwpck_require__(76067);
+;// CONCATENATED MODULE: ./src/sense/index-file.ts
+/** index.json stays under this size by dropping its oldest history first. */
+const INDEX_WRITE_MAX_BYTES = 4 * 1024 * 1024;
+/** Between two beats: a comma, a line break, the indentation of a beat. */
+const BEAT_SEPARATOR = ',\n    ';
+/**
+ * `index` (whose last key must not be `history`: it is added last) with `history` appended;
+ * returns the text and the beats it kept (the newest that fit).
+ */
+function index_file_renderIndexText(index, history, maxBytes = INDEX_WRITE_MAX_BYTES) {
+    const head = JSON.stringify({ ...index, history: [] }, null, 2);
+    // `…"history": []\n}`: the beats go between the brackets.
+    const open = head.slice(0, -'[]\n}'.length);
+    const beats = history.map((beat) => JSON.stringify(beat));
+    const close = '\n  ]\n}\n';
+    let size = Buffer.byteLength(open) + 1 + Buffer.byteLength('\n    ') + Buffer.byteLength(close);
+    const sizes = beats.map((b) => Buffer.byteLength(b));
+    for (const s of sizes)
+        size += s;
+    size += Math.max(0, beats.length - 1) * BEAT_SEPARATOR.length;
+    let first = 0;
+    while (first < beats.length && size > maxBytes) {
+        size -= (sizes[first] ?? 0) + (first < beats.length - 1 ? BEAT_SEPARATOR.length : 0);
+        first++;
+    }
+    const kept = beats.slice(first);
+    const text = kept.length === 0 ? `${head}\n` : `${open}[\n    ${kept.join(BEAT_SEPARATOR)}${close}`;
+    return { text, history: history.slice(first) };
+}
+
 ;// CONCATENATED MODULE: ./src/merge/combine.ts
 /**
  * Joins downloaded shard folders into one snapshots directory and one index.json, and computes
@@ -35949,6 +36638,10 @@ var upload_artifact = __nccwpck_require__(76067);
  *   and reported.
  * - Files of the owned shapes that no merged row names are pruned, as the main action prunes.
  */
+
+
+
+
 
 
 
@@ -36022,6 +36715,10 @@ async function combineShards(shards, options) {
         if (row.stderr && row.stderr.length > 0)
             keep.add(names_stderrFile(row.entry.name));
     }
+    // Before the folder is prepared: `previous` may be the merged folder, about to be pruned.
+    const previous = options.previous ? await previous_loadPrevious(options.previous) : undefined;
+    if (previous)
+        warnings.push(...previous.warnings);
     await snapshots_prepareDirectory(options.snapshotsDir, keep);
     const written = [];
     const hashed = [];
@@ -36036,6 +36733,17 @@ async function combineShards(shards, options) {
         }
     }
     const hash = world_hash_worldHash(hashed);
+    const published = merged.map((row) => ({
+        entry: row.entry,
+        snapshot: row.snapshot && { fileName: names_snapshotFile(row.entry.name), bytes: row.snapshot },
+    }));
+    const comparison = previous && memory_compareWith(previous, published);
+    if (previous && comparison) {
+        // The streaks are the merged world's: each row says what the entry says.
+        for (const row of merged)
+            row.raw.streak = row.entry.streak;
+        warnings.push(...memory_flappingWarnings(comparison, merged.map((row) => row.entry), previous));
+    }
     const starts = indexes
         .map((i) => i.index.started_at)
         .filter(combine_isIsoTime)
@@ -36063,10 +36771,14 @@ async function combineShards(shards, options) {
         })),
         // The shards' rows as they wrote them: every field a shard records passes through.
         sensors: merged.map((row) => row.raw),
+        previous: memory_previousRecord(previous),
     };
-    written.push(await snapshots_publish(options.snapshotsDir, names_INDEX_FILE, `${JSON.stringify(index, null, 2)}\n`));
+    const entries = merged.map((row) => row.entry);
+    const beat = memory_historyBeat(new Date(startedAt), options.env, hash, entries);
+    const text = index_file_renderIndexText(index, changes_nextHistory(previous?.history ?? [], beat));
+    written.push(await snapshots_publish(options.snapshotsDir, names_INDEX_FILE, text.text));
     const result = {
-        entries: merged.map((row) => row.entry),
+        entries,
         worldHash: hash,
         startedAt,
         finishedAt,
@@ -36076,11 +36788,14 @@ async function combineShards(shards, options) {
         writtenFiles: written.sort(),
         warnings,
         cancelled: false,
+        comparison,
+        history: text.history,
+        notices: previous?.notice ? [previous.notice] : [],
     };
     return { result, problems };
 }
 function combine_readIndex(bytes) {
-    const parsed = json_parseJson(bytes);
+    const parsed = parseJson(bytes);
     const value = parsed?.value;
     if (!value || typeof value !== 'object' || !Array.isArray(value.sensors)) {
         throw new Error('not an index.json of looop sense: no `sensors` list');
@@ -36099,7 +36814,7 @@ const str = (v) => (typeof v === 'string' ? v : undefined);
 function entryOf(raw, snapshot, stderr, workspace) {
     const status = raw.status;
     const kind = raw.kind === types_Kind.Probe ? types_Kind.Probe : types_Kind.Sensor;
-    const value = snapshot ? json_parseJson(snapshot)?.value : undefined;
+    const value = snapshot ? parseJson(snapshot)?.value : undefined;
     const script = str(raw.script);
     return {
         name: raw.name,
@@ -36118,7 +36833,7 @@ function entryOf(raw, snapshot, stderr, workspace) {
         scriptPath: script === undefined ? undefined : external_node_path_default().resolve(workspace, script),
         message: entryMessage(status, value, num(raw.exit_code)),
         stderrTail: stderr ? outcome_stderrTail(stderr) : '',
-        probeSignal: kind === types_Kind.Probe && value !== undefined ? json_wakeSignal(value) : undefined,
+        probeSignal: kind === types_Kind.Probe && value !== undefined ? wakeSignal(value) : undefined,
     };
 }
 /**
@@ -36165,8 +36880,8 @@ var MergeInputs;
     MergeInputs["Overwrite"] = "overwrite";
 })(MergeInputs || (MergeInputs = {}));
 /**
- * Defaults, applied when an `INPUT_*` variable is absent. merge/action.yml repeats them, but for
- * `github-token`, whose default there is the workflow's own token (`${{ github.token }}`).
+ * Defaults, applied when an `INPUT_*` variable is absent; merge/action.yml repeats them, and a
+ * test holds the two equal. `github-token`'s is the workflow's own token, as in the main action.
  */
 const MERGE_DEFAULTS = {
     [MergeInputs.Pattern]: 'snapshots-*-of-*',
@@ -36175,7 +36890,8 @@ const MERGE_DEFAULTS = {
     [MergeInputs.FailOnError]: 'true',
     [MergeInputs.FailOnWarning]: 'false',
     [MergeInputs.Previous]: '',
-    [MergeInputs.GithubToken]: '',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, as action.yml has it
+    [MergeInputs.GithubToken]: '${{ github.token }}',
     [MergeInputs.Upload]: 'auto',
     [MergeInputs.RetentionDays]: '',
     [MergeInputs.CompressionLevel]: '6',
@@ -36206,8 +36922,9 @@ function getMergeInputs(env = process.env) {
         snapshotsDir: parse(MergeInputs.SnapshotsDir, (v) => snapshotsDirectory(v, workspace, workspace), ''),
         failOnError: parse(MergeInputs.FailOnError, (v) => inputs_boolean(MergeInputs.FailOnError, v), true),
         failOnWarning: parse(MergeInputs.FailOnWarning, (v) => inputs_boolean(MergeInputs.FailOnWarning, v), false),
-        previous: parse(MergeInputs.Previous, (v) => (v === '' ? undefined : v === 'auto' ? v : external_node_path_default().resolve(workspace, v)), undefined),
-        githubToken: rawMergeInput(env, MergeInputs.GithubToken),
+        previous: parse(MergeInputs.Previous, (v) => previousInput(v, workspace), undefined),
+        // The same input name, so the main action's reading (and its GITHUB_TOKEN fallback).
+        githubToken: githubToken(env),
         upload: parse(MergeInputs.Upload, (v) => oneOf(MergeInputs.Upload, v, UploadMode), UploadMode.Never),
         retentionDays: parse(MergeInputs.RetentionDays, (v) => (v === '' ? undefined : integer(MergeInputs.RetentionDays, v, 1, 90)), undefined),
         compressionLevel: parse(MergeInputs.CompressionLevel, (v) => integer(MergeInputs.CompressionLevel, v, 0, 9), 6),
@@ -36327,6 +37044,7 @@ function baseOf(a) {
 
 
 
+
 /** Downloads in flight at once: enough to hide latency, few enough to spare the service. */
 const DOWNLOADS_AT_ONCE = 4;
 async function runMerge(env = process.env) {
@@ -36335,7 +37053,13 @@ async function runMerge(env = process.env) {
     let temp;
     try {
         const inputs = getMergeInputs(env);
-        const warnings = notYetSupported(env);
+        // The merged artifact's previous beat, found as the main action finds its own.
+        const previous = await resolvePrevious(inputs.previous, {
+            env,
+            token: inputs.githubToken,
+            artifactName: inputs.artifactName,
+        });
+        const warnings = [...previous.warnings];
         const plan = planShards(await (0,upload_artifact/* listRunArtifacts */.NG)(env), inputs.pattern);
         for (const name of plan.ignored) {
             warnings.push({
@@ -36364,7 +37088,12 @@ async function runMerge(env = process.env) {
         const combined = await combineShards(shards, {
             snapshotsDir: inputs.snapshotsDir,
             workspace: inputs.workspace,
+            previous: previous.source,
+            env,
         });
+        const notices = [...previous.notices, ...(combined.result.notices ?? [])];
+        for (const notice of notices)
+            host.notice(notice);
         problems.push(...combined.problems);
         // What is wrong with the set of shards heads the summary and the failure message.
         const finished = await reportAndFinish(combined.result, [...warnings, ...combined.result.warnings], inputs, env, host, problems);
@@ -36379,19 +37108,6 @@ async function runMerge(env = process.env) {
     }
     if (failures.length > 0)
         host.fail(failures.join('\n'));
-}
-/** `previous` on the merge is accepted and validated, but change detection is not built yet. */
-function notYetSupported(env) {
-    const input = MergeInputs.Previous;
-    if (rawMergeInput(env, input) === MERGE_DEFAULTS[input])
-        return [];
-    return [
-        {
-            code: types_WarningCode.NotYetSupported,
-            title: `${input}: no effect yet`,
-            message: `\`${input}\` is set, but this version of looop sense does not implement it yet: it has no effect.`,
-        },
-    ];
 }
 
 

@@ -13,9 +13,13 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { renderIndexText } from '../sense/index-file.js'
+import { nextHistory } from '../sense/changes.js'
 import { parseJson, wakeSignal } from '../sense/json.js'
+import { compareWith, flappingWarnings, historyBeat, previousRecord } from '../sense/memory.js'
 import { INDEX_FILE, snapshotFile, stderrFile } from '../sense/names.js'
 import { stderrTail } from '../sense/outcome.js'
+import { loadPrevious, type PreviousSource } from '../sense/previous.js'
 import { prepareDirectory, publish } from '../sense/snapshots.js'
 import {
   type Entry,
@@ -39,6 +43,13 @@ export interface CombineOptions {
   snapshotsDir: string
   /** Base of script paths: a shard's `script` is relative to its working directory. */
   workspace: string
+  /**
+   * The merged world's previous beat: change detection, streaks, flapping and history over
+   * the merged result, as the main action does over one run. It may be `snapshotsDir` itself.
+   */
+  previous?: PreviousSource
+  /** For the history entry's run id. */
+  env: NodeJS.ProcessEnv
 }
 
 export interface Combined {
@@ -142,6 +153,9 @@ export async function combineShards(
     if (row.snapshot) keep.add(snapshotFile(row.entry.name))
     if (row.stderr && row.stderr.length > 0) keep.add(stderrFile(row.entry.name))
   }
+  // Before the folder is prepared: `previous` may be the merged folder, about to be pruned.
+  const previous = options.previous ? await loadPrevious(options.previous) : undefined
+  if (previous) warnings.push(...previous.warnings)
   await prepareDirectory(options.snapshotsDir, keep)
   const written: string[] = []
   const hashed: { fileName: string; bytes: Buffer }[] = []
@@ -157,6 +171,22 @@ export async function combineShards(
   }
 
   const hash = worldHash(hashed)
+  const published = merged.map((row) => ({
+    entry: row.entry,
+    snapshot: row.snapshot && { fileName: snapshotFile(row.entry.name), bytes: row.snapshot },
+  }))
+  const comparison = previous && compareWith(previous, published)
+  if (previous && comparison) {
+    // The streaks are the merged world's: each row says what the entry says.
+    for (const row of merged) row.raw.streak = row.entry.streak
+    warnings.push(
+      ...flappingWarnings(
+        comparison,
+        merged.map((row) => row.entry),
+        previous,
+      ),
+    )
+  }
   const starts = indexes
     .map((i) => i.index.started_at)
     .filter(isIsoTime)
@@ -184,12 +214,14 @@ export async function combineShards(
     })),
     // The shards' rows as they wrote them: every field a shard records passes through.
     sensors: merged.map((row) => row.raw),
+    previous: previousRecord(previous),
   }
-  written.push(
-    await publish(options.snapshotsDir, INDEX_FILE, `${JSON.stringify(index, null, 2)}\n`),
-  )
+  const entries = merged.map((row) => row.entry)
+  const beat = historyBeat(new Date(startedAt), options.env, hash, entries)
+  const text = renderIndexText(index, nextHistory(previous?.history ?? [], beat))
+  written.push(await publish(options.snapshotsDir, INDEX_FILE, text.text))
   const result: SenseResult = {
-    entries: merged.map((row) => row.entry),
+    entries,
     worldHash: hash,
     startedAt,
     finishedAt,
@@ -199,6 +231,9 @@ export async function combineShards(
     writtenFiles: written.sort(),
     warnings,
     cancelled: false,
+    comparison,
+    history: text.history,
+    notices: previous?.notice ? [previous.notice] : [],
   }
   return { result, problems }
 }

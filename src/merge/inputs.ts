@@ -7,9 +7,12 @@ import type { FinishSettings } from '../finish.js'
 import {
   artifactName,
   boolean,
+  githubToken,
   InputError,
   integer,
   oneOf,
+  type PreviousInput,
+  previousInput,
   snapshotsDirectory,
   UploadMode,
 } from '../inputs.js'
@@ -30,8 +33,8 @@ export enum MergeInputs {
 }
 
 /**
- * Defaults, applied when an `INPUT_*` variable is absent. merge/action.yml repeats them, but for
- * `github-token`, whose default there is the workflow's own token (`${{ github.token }}`).
+ * Defaults, applied when an `INPUT_*` variable is absent; merge/action.yml repeats them, and a
+ * test holds the two equal. `github-token`'s is the workflow's own token, as in the main action.
  */
 export const MERGE_DEFAULTS: Readonly<Record<MergeInputs, string>> = {
   [MergeInputs.Pattern]: 'snapshots-*-of-*',
@@ -40,7 +43,8 @@ export const MERGE_DEFAULTS: Readonly<Record<MergeInputs, string>> = {
   [MergeInputs.FailOnError]: 'true',
   [MergeInputs.FailOnWarning]: 'false',
   [MergeInputs.Previous]: '',
-  [MergeInputs.GithubToken]: '',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, as action.yml has it
+  [MergeInputs.GithubToken]: '${{ github.token }}',
   [MergeInputs.Upload]: 'auto',
   [MergeInputs.RetentionDays]: '',
   [MergeInputs.CompressionLevel]: '6',
@@ -53,8 +57,9 @@ export interface MergeInputValues extends FinishSettings {
   /** Absolute: where the merged snapshots are written. */
   snapshotsDir: string
   failOnWarning: boolean
-  /** Absolute path, or `auto`; undefined when unset. */
-  previous?: string
+  /** An earlier snapshots folder (relative to the workspace), or `auto`; undefined when unset. */
+  previous?: PreviousInput
+  /** For `previous: auto`; empty when none was given (outside a runner). */
   githubToken: string
 }
 
@@ -91,12 +96,9 @@ export function getMergeInputs(env: NodeJS.ProcessEnv = process.env): MergeInput
       (v) => boolean(MergeInputs.FailOnWarning, v),
       false,
     ),
-    previous: parse(
-      MergeInputs.Previous,
-      (v) => (v === '' ? undefined : v === 'auto' ? v : path.resolve(workspace, v)),
-      undefined,
-    ),
-    githubToken: rawMergeInput(env, MergeInputs.GithubToken),
+    previous: parse(MergeInputs.Previous, (v) => previousInput(v, workspace), undefined),
+    // The same input name, so the main action's reading (and its GITHUB_TOKEN fallback).
+    githubToken: githubToken(env),
     upload: parse(
       MergeInputs.Upload,
       (v) => oneOf(MergeInputs.Upload, v, UploadMode),

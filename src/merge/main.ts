@@ -8,13 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { reportAndFinish } from '../finish.js'
+import { resolvePrevious } from '../previous/source.js'
 import { hostFor } from '../report/host.js'
 import { mapBounded } from '../sense/sense.js'
 import { type SenseWarning, WarningCode } from '../sense/types.js'
 import { downloadRunArtifact, listRunArtifacts } from '../upload/artifact.js'
 import { messageOf } from '../util.js'
 import { combineShards, type DownloadedShard } from './combine.js'
-import { getMergeInputs, MERGE_DEFAULTS, MergeInputs, rawMergeInput } from './inputs.js'
+import { getMergeInputs, MergeInputs } from './inputs.js'
 import { planShards } from './plan.js'
 
 /** Downloads in flight at once: enough to hide latency, few enough to spare the service. */
@@ -26,7 +27,13 @@ export async function runMerge(env: NodeJS.ProcessEnv = process.env): Promise<vo
   let temp: string | undefined
   try {
     const inputs = getMergeInputs(env)
-    const warnings: SenseWarning[] = notYetSupported(env)
+    // The merged artifact's previous beat, found as the main action finds its own.
+    const previous = await resolvePrevious(inputs.previous, {
+      env,
+      token: inputs.githubToken,
+      artifactName: inputs.artifactName,
+    })
+    const warnings: SenseWarning[] = [...previous.warnings]
 
     const plan = planShards(await listRunArtifacts(env), inputs.pattern)
     for (const name of plan.ignored) {
@@ -59,7 +66,11 @@ export async function runMerge(env: NodeJS.ProcessEnv = process.env): Promise<vo
     const combined = await combineShards(shards, {
       snapshotsDir: inputs.snapshotsDir,
       workspace: inputs.workspace,
+      previous: previous.source,
+      env,
     })
+    const notices = [...previous.notices, ...(combined.result.notices ?? [])]
+    for (const notice of notices) host.notice(notice)
     problems.push(...combined.problems)
     // What is wrong with the set of shards heads the summary and the failure message.
     const finished = await reportAndFinish(
@@ -77,17 +88,4 @@ export async function runMerge(env: NodeJS.ProcessEnv = process.env): Promise<vo
     if (temp) await rm(temp, { recursive: true, force: true })
   }
   if (failures.length > 0) host.fail(failures.join('\n'))
-}
-
-/** `previous` on the merge is accepted and validated, but change detection is not built yet. */
-function notYetSupported(env: NodeJS.ProcessEnv): SenseWarning[] {
-  const input = MergeInputs.Previous
-  if (rawMergeInput(env, input) === MERGE_DEFAULTS[input]) return []
-  return [
-    {
-      code: WarningCode.NotYetSupported,
-      title: `${input}: no effect yet`,
-      message: `\`${input}\` is set, but this version of looop sense does not implement it yet: it has no effect.`,
-    },
-  ]
 }
