@@ -136,7 +136,7 @@ interface ParsedPattern {
  * working directory, `~/…` at the home folder, an absolute one at its root; leading `.` and `..`
  * segments are resolved here (so `../shared/*.sh` works), which @actions/glob would refuse.
  */
-async function parsePattern(line: string, workingDirectory: string): Promise<ParsedPattern> {
+function parsePattern(line: string, workingDirectory: string): ParsedPattern {
   let text = line.trim()
   let negate = false
   while (text.startsWith('!')) {
@@ -167,17 +167,24 @@ async function parsePattern(line: string, workingDirectory: string): Promise<Par
   }
   rest = segments.join('/')
   const absolute = `${globEscape(start)}${start.endsWith(path.sep) ? '' : '/'}${rest}`
-  // Validate alone, so that an error names the very line at fault.
+  return { text: line.trim(), negate, absolute, base: path.resolve(start, patternBase(rest)) }
+}
+
+/**
+ * Throws the error that names `pattern`'s own line when @actions/glob refuses it alone. Called
+ * only after a combined globber was refused: one `glob.create` per line up front would cost
+ * every run's cold start for the rare bad pattern.
+ */
+async function validateAlone(pattern: ParsedPattern, workingDirectory: string): Promise<void> {
   try {
-    await glob.create(absolute, GLOB_OPTIONS)
+    await glob.create(pattern.absolute, GLOB_OPTIONS)
   } catch (err) {
     throw new DiscoveryError(
-      `sensors: the pattern ${JSON.stringify(line.trim())} is not usable: ${messageOf(err)}. ` +
+      `sensors: the pattern ${JSON.stringify(pattern.text)} is not usable: ${messageOf(err)}. ` +
         `Patterns are relative to working-directory (${workingDirectory}); "." and ".." may ` +
         'only lead a pattern, e.g. "../shared/*.sh"',
     )
   }
-  return { text: line.trim(), negate, absolute, base: path.resolve(start, patternBase(rest)) }
 }
 
 /** Files only, symlinks followed (a link to a file is a sensor), broken links skipped. */
@@ -209,20 +216,26 @@ export async function discoverSensors(
     .flatMap((p) => p.split(/\r?\n|\r/))
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))
-  const parsed: ParsedPattern[] = []
-  for (const line of lines) parsed.push(await parsePattern(line, wd))
+  const parsed = lines.map((line) => parsePattern(line, wd))
   const includes = parsed.filter((p) => !p.negate)
-  const excludeLines = parsed.filter((p) => p.negate).map((p) => `!${p.absolute}`)
+  const excludes = parsed.filter((p) => p.negate)
+  const excludeLines = excludes.map((p) => `!${p.absolute}`)
 
   // One globber per include: @actions/glob does not say which pattern matched a file, and the
   // name depends on the matching pattern's base.
   const matchesPerInclude = await Promise.all(
     includes.map(async (include) => {
+      let globber: glob.Globber
       try {
-        const globber = await glob.create(
-          [include.absolute, ...excludeLines].join('\n'),
-          GLOB_OPTIONS,
+        globber = await glob.create([include.absolute, ...excludeLines].join('\n'), GLOB_OPTIONS)
+      } catch (err) {
+        // Name the line at fault when one is refused alone; else the combination is.
+        for (const p of [include, ...excludes]) await validateAlone(p, wd)
+        throw new DiscoveryError(
+          `sensors: searching for ${JSON.stringify(include.text)} failed: ${messageOf(err)}`,
         )
+      }
+      try {
         return await globber.glob()
       } catch (err) {
         throw new DiscoveryError(
