@@ -183,6 +183,16 @@ describe('discoverSensors', () => {
     expect(scripts[0].path).toBe(path.join(wd, 'sensors', 'linked.sh'))
   })
 
+  it('names the one pattern @actions/glob refuses, include or exclude, among good ones', async () => {
+    for (const bad of ['sensors/../other/*.sh', '!sensors/../other/x.sh']) {
+      const attempt = discoverSensors(['sensors/*.sh', bad, 'more/*.sh'], wd)
+      await expect(attempt).rejects.toThrow(DiscoveryError)
+      await expect(attempt).rejects.toThrow(
+        `sensors: the pattern ${JSON.stringify(bad)} is not usable: Invalid pattern`,
+      )
+    }
+  })
+
   it('sorts by path in byte order', async () => {
     await sensor('sensors/b.sh')
     await sensor('sensors/B.sh')
