@@ -34849,7 +34849,7 @@ function globEscape(literal) {
  * working directory, `~/…` at the home folder, an absolute one at its root; leading `.` and `..`
  * segments are resolved here (so `../shared/*.sh` works), which @actions/glob would refuse.
  */
-async function parsePattern(line, workingDirectory) {
+function parsePattern(line, workingDirectory) {
     let text = line.trim();
     let negate = false;
     while (text.startsWith('!')) {
@@ -34880,16 +34880,22 @@ async function parsePattern(line, workingDirectory) {
     }
     rest = segments.join('/');
     const absolute = `${globEscape(start)}${start.endsWith(external_node_path_.sep) ? '' : '/'}${rest}`;
-    // Validate alone, so that an error names the very line at fault.
+    return { text: line.trim(), negate, absolute, base: external_node_path_.resolve(start, patternBase(rest)) };
+}
+/**
+ * Throws the error that names `pattern`'s own line when @actions/glob refuses it alone. Called
+ * only after a combined globber was refused: one `glob.create` per line up front would cost
+ * every run's cold start for the rare bad pattern.
+ */
+async function validateAlone(pattern, workingDirectory) {
     try {
-        await create(absolute, GLOB_OPTIONS);
+        await create(pattern.absolute, GLOB_OPTIONS);
     }
     catch (err) {
-        throw new DiscoveryError(`sensors: the pattern ${JSON.stringify(line.trim())} is not usable: ${(0,src_util/* messageOf */.bD)(err)}. ` +
+        throw new DiscoveryError(`sensors: the pattern ${JSON.stringify(pattern.text)} is not usable: ${(0,src_util/* messageOf */.bD)(err)}. ` +
             `Patterns are relative to working-directory (${workingDirectory}); "." and ".." may ` +
             'only lead a pattern, e.g. "../shared/*.sh"');
     }
-    return { text: line.trim(), negate, absolute, base: external_node_path_.resolve(start, patternBase(rest)) };
 }
 /** Files only, symlinks followed (a link to a file is a sensor), broken links skipped. */
 const GLOB_OPTIONS = {
@@ -34915,16 +34921,24 @@ excludeDirs = []) {
         .flatMap((p) => p.split(/\r?\n|\r/))
         .map((l) => l.trim())
         .filter((l) => l !== '' && !l.startsWith('#'));
-    const parsed = [];
-    for (const line of lines)
-        parsed.push(await parsePattern(line, wd));
+    const parsed = lines.map((line) => parsePattern(line, wd));
     const includes = parsed.filter((p) => !p.negate);
-    const excludeLines = parsed.filter((p) => p.negate).map((p) => `!${p.absolute}`);
+    const excludes = parsed.filter((p) => p.negate);
+    const excludeLines = excludes.map((p) => `!${p.absolute}`);
     // One globber per include: @actions/glob does not say which pattern matched a file, and the
     // name depends on the matching pattern's base.
     const matchesPerInclude = await Promise.all(includes.map(async (include) => {
+        let globber;
         try {
-            const globber = await create([include.absolute, ...excludeLines].join('\n'), GLOB_OPTIONS);
+            globber = await create([include.absolute, ...excludeLines].join('\n'), GLOB_OPTIONS);
+        }
+        catch (err) {
+            // Name the line at fault when one is refused alone; else the combination is.
+            for (const p of [include, ...excludes])
+                await validateAlone(p, wd);
+            throw new DiscoveryError(`sensors: searching for ${JSON.stringify(include.text)} failed: ${(0,src_util/* messageOf */.bD)(err)}`);
+        }
+        try {
             return await globber.glob();
         }
         catch (err) {
@@ -36491,12 +36505,26 @@ async function reusableSnapshot(previous, name, scriptSha256, intervalS, now) {
 
 
 
+
 /** Writes `bytes` to `dir/fileName` atomically; returns the absolute path. */
 async function publish(dir, fileName, bytes) {
     const target = external_node_path_default().join(dir, fileName);
     // Short and fixed-length, so any snapshot name that fits the file system has a temporary
     // name that fits too; `wx` fails rather than follow anything already at that name.
     const temp = external_node_path_default().join(dir, `.looop-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    // A small file is written synchronously: three thread-pool round trips cost more than the
+    // write itself. A large one stays asynchronous, so it never stalls the sensors' pipes.
+    if (Buffer.byteLength(bytes) <= SYNC_PUBLISH_MAX_BYTES) {
+        try {
+            (0,external_node_fs_.writeFileSync)(temp, bytes, { flag: 'wx' });
+            (0,external_node_fs_.renameSync)(temp, target);
+        }
+        catch (error) {
+            (0,external_node_fs_.rmSync)(temp, { force: true });
+            throw error;
+        }
+        return target;
+    }
     try {
         await (0,promises_.writeFile)(temp, bytes, { flag: 'wx' });
         await (0,promises_.rename)(temp, target);
@@ -36507,6 +36535,8 @@ async function publish(dir, fileName, bytes) {
     }
     return target;
 }
+/** Files up to this size are published with synchronous calls (see `publish`). */
+const SYNC_PUBLISH_MAX_BYTES = 1024 * 1024;
 /** Removes `dir/fileName` if present (a symlink is removed, never followed). */
 async function remove(dir, fileName) {
     try {
@@ -36520,12 +36550,17 @@ async function remove(dir, fileName) {
 /**
  * Creates the folder when missing and removes files of the owned shapes that `keep` does not
  * name, so that a deleted sensor's snapshot cannot linger in the hash. Directories are never
- * removed, whatever their name. Returns the removed file names.
+ * removed, whatever their name. Returns the removed file names, and the owned names `keep`
+ * kept that were there: a later `remove` of any other name has nothing to do (the action alone
+ * writes these shapes while it runs), so it can be skipped.
  */
 async function prepareDirectory(dir, keep) {
     await (0,promises_.mkdir)(dir, { recursive: true });
     const removed = [];
+    const present = new Set();
     for (const name of await (0,promises_.readdir)(dir)) {
+        if (keep.has(name))
+            present.add(name);
         if (!isOwnedFile(name) || keep.has(name))
             continue;
         const stat = await (0,promises_.lstat)(external_node_path_default().join(dir, name));
@@ -36534,7 +36569,7 @@ async function prepareDirectory(dir, keep) {
         await remove(dir, name);
         removed.push(name);
     }
-    return removed.sort();
+    return { removed: removed.sort(), present };
 }
 
 ;// CONCATENATED MODULE: ./src/sense/sense.ts
@@ -36588,7 +36623,7 @@ async function sense(options) {
         keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName));
     for (const p of probes)
         keep.add(snapshotFile(probeSnapshotName(p)));
-    await prepareDirectory(options.snapshotsDir, keep);
+    const { present } = await prepareDirectory(options.snapshotsDir, keep);
     // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
     if (platform !== 'win32') {
         for (const s of scripts.filter((x) => !x.executable)) {
@@ -36614,7 +36649,7 @@ async function sense(options) {
      */
     const publishOrWarn = async (produced) => {
         try {
-            written.push(...(await publishProduced(produced, options.snapshotsDir)));
+            written.push(...(await publishProduced(produced, options.snapshotsDir, present)));
             return produced;
         }
         catch (error) {
@@ -36763,19 +36798,24 @@ async function senseProbe(name, options) {
  * is removed rather than left to pass for current. The `.err` file exists only when this run's
  * stderr was non-empty.
  */
-async function publishProduced(produced, dir) {
+async function publishProduced(produced, dir, present) {
     const { entry, snapshot, stderr } = produced;
     const written = [];
+    // Only what was there before the beat can need removing (prepareDirectory's listing).
+    const removeIfPresent = async (fileName) => {
+        if (present.has(fileName))
+            await remove(dir, fileName);
+    };
     if (snapshot)
         written.push(await publish(dir, snapshot.fileName, snapshot.bytes));
     else
-        await remove(dir, snapshotFile(entry.name));
+        await removeIfPresent(snapshotFile(entry.name));
     if (entry.kind === Kind.Sensor) {
         const errFile = stderrFile(entry.name);
         if (stderr && stderr.length > 0)
             written.push(await publish(dir, errFile, stderr));
         else
-            await remove(dir, errFile);
+            await removeIfPresent(errFile);
     }
     return written;
 }

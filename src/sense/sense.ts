@@ -111,7 +111,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
   const keep = new Set<string>([INDEX_FILE])
   for (const s of scripts) keep.add(snapshotFile(s.snapshotName)).add(stderrFile(s.snapshotName))
   for (const p of probes) keep.add(snapshotFile(probeSnapshotName(p)))
-  await prepareDirectory(options.snapshotsDir, keep)
+  const { present } = await prepareDirectory(options.snapshotsDir, keep)
 
   // Windows has no exec bit: every .sh runs under Git Bash there, and that is no one's fault.
   if (platform !== 'win32') {
@@ -138,7 +138,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
    */
   const publishOrWarn = async (produced: Produced): Promise<Produced> => {
     try {
-      written.push(...(await publishProduced(produced, options.snapshotsDir)))
+      written.push(...(await publishProduced(produced, options.snapshotsDir, present)))
       return produced
     } catch (error) {
       warnings.push({
@@ -320,15 +320,23 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
  * is removed rather than left to pass for current. The `.err` file exists only when this run's
  * stderr was non-empty.
  */
-async function publishProduced(produced: Produced, dir: string): Promise<string[]> {
+async function publishProduced(
+  produced: Produced,
+  dir: string,
+  present: ReadonlySet<string>,
+): Promise<string[]> {
   const { entry, snapshot, stderr } = produced
   const written: string[] = []
+  // Only what was there before the beat can need removing (prepareDirectory's listing).
+  const removeIfPresent = async (fileName: string) => {
+    if (present.has(fileName)) await remove(dir, fileName)
+  }
   if (snapshot) written.push(await publish(dir, snapshot.fileName, snapshot.bytes))
-  else await remove(dir, snapshotFile(entry.name))
+  else await removeIfPresent(snapshotFile(entry.name))
   if (entry.kind === Kind.Sensor) {
     const errFile = stderrFile(entry.name)
     if (stderr && stderr.length > 0) written.push(await publish(dir, errFile, stderr))
-    else await remove(dir, errFile)
+    else await removeIfPresent(errFile)
   }
   return written
 }
