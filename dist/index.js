@@ -35311,13 +35311,18 @@ function wakePayload(bytes) {
 }
 /** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
 function signalSha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(wakePayload(bytes)).digest('hex');
+    return payloadSha256(wakePayload(bytes));
+}
+/** sha256 (hex) of a wake payload already computed (`wakePayload`). */
+function payloadSha256(payload) {
+    return (0,external_node_crypto_.createHash)('sha256').update(payload).digest('hex');
 }
 /**
  * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
  * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
  * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
- * out. The empty world hashes to the sha256 of nothing.
+ * out. `payload`, when given, must be `wakePayload(bytes)`. The empty world hashes to the sha256
+ * of nothing.
  */
 function worldHash(files) {
     const hashed = files
@@ -35330,7 +35335,9 @@ function worldHash(files) {
             // One file name twice is a caller bug: which of the two is the world?
             throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
         }
-        const payload = wakePayload(file.bytes);
+        // A caller that has the payload already (sense.ts computed it for signal_sha256) passes it:
+        // parsing a large snapshot once more would stall the loop for as long again.
+        const payload = file.payload ?? wakePayload(file.bytes);
         hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
         hash.update(payload);
         hash.update('\n', 'utf8');
@@ -36737,6 +36744,7 @@ async function senseScript(script, options, platform, previous) {
     });
     const { outcome, bytes } = last;
     const fileName = snapshotFile(script.snapshotName);
+    const payload = bytes && wakePayload(bytes);
     const entry = {
         name: script.snapshotName,
         kind: Kind.Sensor,
@@ -36747,14 +36755,19 @@ async function senseScript(script, options, platform, previous) {
         durationMs: outcome.durationMs,
         bytes: outcome.stdoutBytes,
         sensedAt: outcome.startedAt.toISOString(),
-        signalSha256: bytes ? signalSha256(bytes) : '',
+        signalSha256: payload ? payloadSha256(payload) : '',
         streak: 0,
         attempts,
         scriptPath: script.path,
         message: outcome.message,
         stderrTail: stderrTail(outcome.stderr),
     };
-    return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings };
+    return {
+        entry,
+        snapshot: bytes && { fileName, bytes, payload },
+        stderr: outcome.stderr,
+        warnings,
+    };
 }
 /** A warning per directive line that was not applied, naming the file and the line. */
 function directiveWarnings(script, problems, options) {
@@ -36775,6 +36788,7 @@ async function senseProbe(name, options) {
         env: options.env,
     });
     const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`);
+    const payload = wakePayload(bytes);
     const snapshotName = probeSnapshotName(name);
     return {
         entry: {
@@ -36783,14 +36797,14 @@ async function senseProbe(name, options) {
             status: Status.Ok,
             durationMs: Date.now() - t0,
             sensedAt,
-            signalSha256: signalSha256(bytes),
+            signalSha256: payloadSha256(payload),
             streak: 0,
             attempts: 1,
             message: '',
             stderrTail: '',
             probeSignal: snapshot.signal,
         },
-        snapshot: { fileName: snapshotFile(snapshotName), bytes },
+        snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
     };
 }
 /**

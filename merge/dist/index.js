@@ -35266,7 +35266,7 @@ function isSnapshotFile(fileName) {
  * What is hashed for one snapshot: the canonical JSON of its wake signal when the snapshot is
  * JSON; the raw bytes when it is not.
  */
-function wakePayload(bytes) {
+function world_hash_wakePayload(bytes) {
     const parsed = parseJson(bytes);
     if (parsed === undefined)
         return bytes;
@@ -35274,13 +35274,18 @@ function wakePayload(bytes) {
 }
 /** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
 function world_hash_signalSha256(bytes) {
-    return createHash('sha256').update(wakePayload(bytes)).digest('hex');
+    return world_hash_payloadSha256(world_hash_wakePayload(bytes));
+}
+/** sha256 (hex) of a wake payload already computed (`wakePayload`). */
+function world_hash_payloadSha256(payload) {
+    return createHash('sha256').update(payload).digest('hex');
 }
 /**
  * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
  * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
  * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
- * out. The empty world hashes to the sha256 of nothing.
+ * out. `payload`, when given, must be `wakePayload(bytes)`. The empty world hashes to the sha256
+ * of nothing.
  */
 function world_hash_worldHash(files) {
     const hashed = files
@@ -35293,7 +35298,9 @@ function world_hash_worldHash(files) {
             // One file name twice is a caller bug: which of the two is the world?
             throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`);
         }
-        const payload = wakePayload(file.bytes);
+        // A caller that has the payload already (sense.ts computed it for signal_sha256) passes it:
+        // parsing a large snapshot once more would stall the loop for as long again.
+        const payload = file.payload ?? world_hash_wakePayload(file.bytes);
         hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8');
         hash.update(payload);
         hash.update('\n', 'utf8');
@@ -36500,6 +36507,7 @@ async function senseScript(script, options, platform, previous) {
     });
     const { outcome, bytes } = last;
     const fileName = snapshotFile(script.snapshotName);
+    const payload = bytes && wakePayload(bytes);
     const entry = {
         name: script.snapshotName,
         kind: Kind.Sensor,
@@ -36510,14 +36518,19 @@ async function senseScript(script, options, platform, previous) {
         durationMs: outcome.durationMs,
         bytes: outcome.stdoutBytes,
         sensedAt: outcome.startedAt.toISOString(),
-        signalSha256: bytes ? signalSha256(bytes) : '',
+        signalSha256: payload ? payloadSha256(payload) : '',
         streak: 0,
         attempts,
         scriptPath: script.path,
         message: outcome.message,
         stderrTail: stderrTail(outcome.stderr),
     };
-    return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings };
+    return {
+        entry,
+        snapshot: bytes && { fileName, bytes, payload },
+        stderr: outcome.stderr,
+        warnings,
+    };
 }
 /** A warning per directive line that was not applied, naming the file and the line. */
 function directiveWarnings(script, problems, options) {
@@ -36538,6 +36551,7 @@ async function senseProbe(name, options) {
         env: options.env,
     });
     const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`);
+    const payload = wakePayload(bytes);
     const snapshotName = probeSnapshotName(name);
     return {
         entry: {
@@ -36546,14 +36560,14 @@ async function senseProbe(name, options) {
             status: Status.Ok,
             durationMs: Date.now() - t0,
             sensedAt,
-            signalSha256: signalSha256(bytes),
+            signalSha256: payloadSha256(payload),
             streak: 0,
             attempts: 1,
             message: '',
             stderrTail: '',
             probeSignal: snapshot.signal,
         },
-        snapshot: { fileName: snapshotFile(snapshotName), bytes },
+        snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
     };
 }
 /**

@@ -47,7 +47,7 @@ import {
   Status,
   WarningCode,
 } from './types.js'
-import { signalSha256, worldHash } from './world-hash.js'
+import { payloadSha256, wakePayload, worldHash } from './world-hash.js'
 
 export interface SenseOptions {
   /** Glob patterns, relative to workingDirectory. */
@@ -85,7 +85,8 @@ export interface SenseOptions {
 interface Produced {
   entry: Entry
   /** Snapshot file name and bytes; absent when no snapshot was written (`cancelled`). */
-  snapshot?: { fileName: string; bytes: Buffer }
+  /** `payload`: the wake payload, computed once for `signal_sha256` and the world hash. */
+  snapshot?: { fileName: string; bytes: Buffer; payload?: Buffer }
   /** A sensor's kept stderr, published as its `.err` file when non-empty. */
   stderr?: Buffer
   /** What running it had to say (directive problems), in the order to show them. */
@@ -252,6 +253,7 @@ async function senseScript(
   })
   const { outcome, bytes } = last
   const fileName = snapshotFile(script.snapshotName)
+  const payload = bytes && wakePayload(bytes)
   const entry: Entry = {
     name: script.snapshotName,
     kind: Kind.Sensor,
@@ -262,14 +264,19 @@ async function senseScript(
     durationMs: outcome.durationMs,
     bytes: outcome.stdoutBytes,
     sensedAt: outcome.startedAt.toISOString(),
-    signalSha256: bytes ? signalSha256(bytes) : '',
+    signalSha256: payload ? payloadSha256(payload) : '',
     streak: 0,
     attempts,
     scriptPath: script.path,
     message: outcome.message,
     stderrTail: stderrTail(outcome.stderr),
   }
-  return { entry, snapshot: bytes && { fileName, bytes }, stderr: outcome.stderr, warnings }
+  return {
+    entry,
+    snapshot: bytes && { fileName, bytes, payload },
+    stderr: outcome.stderr,
+    warnings,
+  }
 }
 
 /** A warning per directive line that was not applied, naming the file and the line. */
@@ -296,6 +303,7 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
     env: options.env,
   })
   const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`)
+  const payload = wakePayload(bytes)
   const snapshotName = probeSnapshotName(name)
   return {
     entry: {
@@ -304,14 +312,14 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
       status: Status.Ok,
       durationMs: Date.now() - t0,
       sensedAt,
-      signalSha256: signalSha256(bytes),
+      signalSha256: payloadSha256(payload),
       streak: 0,
       attempts: 1,
       message: '',
       stderrTail: '',
       probeSignal: snapshot.signal,
     },
-    snapshot: { fileName: snapshotFile(snapshotName), bytes },
+    snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
   }
 }
 

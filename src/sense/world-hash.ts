@@ -24,16 +24,22 @@ export function wakePayload(bytes: Buffer): Buffer {
 
 /** sha256 (hex) of a snapshot's wake payload: `signal_sha256` in index.json. */
 export function signalSha256(bytes: Buffer): string {
-  return createHash('sha256').update(wakePayload(bytes)).digest('hex')
+  return payloadSha256(wakePayload(bytes))
+}
+
+/** sha256 (hex) of a wake payload already computed (`wakePayload`). */
+export function payloadSha256(payload: Buffer): string {
+  return createHash('sha256').update(payload).digest('hex')
 }
 
 /**
  * sha256 (hex) over every `sensor-*.json` and `sys-*.json` file, in byte order of file name,
  * each framed as `@@ <file name> <length>\n<payload>\n` where length counts the payload's bytes
  * plus the newline. `fileName` is the bare file name (no folder); other files passed in are left
- * out. The empty world hashes to the sha256 of nothing.
+ * out. `payload`, when given, must be `wakePayload(bytes)`. The empty world hashes to the sha256
+ * of nothing.
  */
-export function worldHash(files: { fileName: string; bytes: Buffer }[]): string {
+export function worldHash(files: { fileName: string; bytes: Buffer; payload?: Buffer }[]): string {
   const hashed = files
     .filter((f) => isSnapshotFile(f.fileName))
     .sort((a, b) => compareBytes(a.fileName, b.fileName))
@@ -44,7 +50,9 @@ export function worldHash(files: { fileName: string; bytes: Buffer }[]): string 
       // One file name twice is a caller bug: which of the two is the world?
       throw new Error(`worldHash: file name ${JSON.stringify(file.fileName)} was passed twice`)
     }
-    const payload = wakePayload(file.bytes)
+    // A caller that has the payload already (sense.ts computed it for signal_sha256) passes it:
+    // parsing a large snapshot once more would stall the loop for as long again.
+    const payload = file.payload ?? wakePayload(file.bytes)
     hash.update(`@@ ${file.fileName} ${payload.length + 1}\n`, 'utf8')
     hash.update(payload)
     hash.update('\n', 'utf8')
