@@ -50,7 +50,7 @@ async function uploadSnapshots(req) {
     }
     let mod;
     try {
-        mod = await __webpack_require__.e(/* import() */ 584).then(__webpack_require__.bind(__webpack_require__, 20584));
+        mod = await __webpack_require__.e(/* import() */ 44).then(__webpack_require__.bind(__webpack_require__, 19044));
     }
     catch (err) {
         throw new UploadError(`could not load @actions/artifact: ${(0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err)}`);
@@ -191,7 +191,7 @@ async function artifactClient(env, what) {
         throw new UploadError(`cannot ${what}: the GitHub Actions runtime is not available (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset). Run this step in a job of the same workflow run as the shards.`);
     }
     try {
-        const mod = await __webpack_require__.e(/* import() */ 584).then(__webpack_require__.bind(__webpack_require__, 20584));
+        const mod = await __webpack_require__.e(/* import() */ 44).then(__webpack_require__.bind(__webpack_require__, 19044));
         return { client: new mod.DefaultArtifactClient() };
     }
     catch (err) {

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(66265);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70509);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 66265:
+/***/ 70509:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28422,7 +28422,7 @@ var Inputs;
  * The one place defaults live. The code applies them when an `INPUT_*` variable is absent
  * (as outside a runner); action.yml repeats them for the runner, and a test holds the two equal.
  */
-const DEFAULTS = {
+const constants_DEFAULTS = {
     [Inputs.Sensors]: 'sensors/*.sh',
     [Inputs.WorkingDirectory]: '.',
     [Inputs.SnapshotsDir]: 'snapshots',
@@ -28959,7 +28959,7 @@ const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', 
 /** The raw value of an input as the runner passes it, or its default when absent or blank. */
 function rawInput(env, input) {
     const value = env[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`]?.trim() ?? '';
-    return value === '' ? DEFAULTS[input] : value;
+    return value === '' ? constants_DEFAULTS[input] : value;
 }
 function getInputs(env = process.env) {
     const errors = [];
@@ -29030,7 +29030,7 @@ function previousInput(value, workingDirectory) {
  */
 function githubToken(env) {
     const value = rawInput(env, Inputs.GithubToken);
-    return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
+    return value === constants_DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
 }
 function patternList(value) {
     const patterns = value
@@ -29716,6 +29716,101 @@ async function uploadPhase(settings, result, env, host) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * `redact`: every value, and its JSON-escaped form, replaced by `***` in everything the action
+ * writes. This module only transforms; the few places where bytes leave the action apply it:
+ * the engine's publish (snapshots, `.err` files, index.json, through `SenseOptions.redactor`),
+ * and the host (log lines, annotations, notices, the failure message, outputs, the summary).
+ *
+ * Invariants:
+ * - A JSON snapshot stays valid JSON: values are replaced inside strings (keys included), a
+ *   number whose digits hold a value becomes the string `"***"`, and the value is
+ *   re-serialized. A snapshot that holds no value anywhere keeps its bytes, so `ok` stays
+ *   "stdout, byte for byte" unless there was something to hide.
+ * - A value that survives that (spread over JSON syntax, `"ab":"cd`) is replaced in the text,
+ *   and when the text is then no longer JSON the whole snapshot becomes `"***"`: hiding the
+ *   secret wins over keeping the snapshot.
+ * - Replacement is leftmost, longest value first, so a value that contains another is hidden
+ *   whole. Bytes that are not UTF-8 (stderr) are matched as bytes and otherwise kept as they are.
+ * - Pure: no I/O, no @actions/core, so the engine may use it.
+ */
+
+const MASK = '***';
+/** The redactor for no values at all. */
+const NO_REDACTION = createRedactor([]);
+/** `values` are the `redact` input's, already validated (4 characters or more). */
+function createRedactor(values) {
+    const forms = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))]
+        .filter((f) => f !== '')
+        .sort((a, b) => b.length - a.length);
+    if (forms.length === 0) {
+        return {
+            active: false,
+            forms,
+            text: (t) => t,
+            bytes: (b) => b,
+            value: (v) => v,
+            json: (b) => b,
+        };
+    }
+    const textPattern = new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+    // Latin-1 maps each byte to one code unit and back, so a byte pattern is a string pattern.
+    const bytePattern = new RegExp(forms.map((f) => escapeRegExp(Buffer.from(f, 'utf8').toString('latin1'))).join('|'), 'g');
+    const text = (t) => t.replace(textPattern, MASK);
+    const holds = (t) => {
+        textPattern.lastIndex = 0;
+        return textPattern.test(t);
+    };
+    const bytes = (b) => {
+        const latin1 = b.toString('latin1');
+        const replaced = latin1.replace(bytePattern, MASK);
+        return replaced === latin1 ? b : Buffer.from(replaced, 'latin1');
+    };
+    const value = (v) => redactValue(v, text);
+    const json = (b) => {
+        const decoded = decodeJson(b);
+        if (!decoded.ok)
+            return bytes(b);
+        let clean;
+        try {
+            clean = value(decoded.value);
+        }
+        catch {
+            // Nested deeper than the stack allows: the text is all that can be redacted.
+            return wholeOrMask(bytes(b));
+        }
+        const serialized = JSON.stringify(clean);
+        // Nothing to hide anywhere: the bytes stay as the sensor printed them.
+        if (serialized === JSON.stringify(decoded.value) && bytes(b) === b)
+            return b;
+        return wholeOrMask(Buffer.from(`${holds(serialized) ? text(serialized) : serialized}\n`));
+    };
+    return { active: true, forms, text, bytes, value, json };
+}
+/** The redacted JSON when it still parses, else the snapshot `"***"`. */
+function wholeOrMask(bytes) {
+    return decodeJson(bytes).ok ? bytes : Buffer.from(`"${MASK}"\n`);
+}
+function redactValue(v, text) {
+    if (typeof v === 'string')
+        return text(v);
+    if (typeof v === 'number') {
+        const printed = JSON.stringify(v);
+        return text(printed) === printed ? v : MASK;
+    }
+    if (Array.isArray(v))
+        return v.map((item) => redactValue(item, text));
+    if (v !== null && typeof v === 'object') {
+        // fromEntries defines `__proto__` as a plain key, as JSON.parse did.
+        return Object.fromEntries(Object.entries(v).map(([k, item]) => [text(k), redactValue(item, text)]));
+    }
+    return v;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -30195,11 +30290,18 @@ function hostFor(env) {
     return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost();
 }
 function runnerHost(env) {
+    let redactor;
+    const clean = (text) => redactor?.text(text) ?? text;
     return {
         inRunner: true,
-        mask: (values) => {
-            for (const value of values)
-                lib_core/* setSecret */.Pq(value);
+        redact: (r) => {
+            if (!r.active)
+                return;
+            // `::add-mask::` carries the value itself: registered before the streams are filtered.
+            for (const form of r.forms)
+                lib_core/* setSecret */.Pq(form);
+            redactor = r;
+            redactStreams(r);
         },
         log: logResult,
         notice: (message) => lib_core/* notice */.lm(message),
@@ -30208,13 +30310,13 @@ function runnerHost(env) {
             // without that file it would print `::set-output`, so print plain lines instead.
             if (env.GITHUB_OUTPUT)
                 for (const [name, value] of Object.entries(values))
-                    lib_core/* setOutput */.uH(name, value);
+                    lib_core/* setOutput */.uH(name, clean(value));
             else
                 printOutputs(values);
         },
         writeSummary: async (result, extras) => {
             try {
-                await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras);
+                await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras, clean);
                 return undefined;
             }
             catch (error) {
@@ -30235,8 +30337,11 @@ function terminalHost() {
     hideDebugLines();
     return {
         inRunner: false,
-        // `::add-mask::` would only print the secret.
-        mask: () => { },
+        // No `::add-mask::`: outside a runner it would only print the secret.
+        redact: (r) => {
+            if (r.active)
+                redactStreams(r);
+        },
         // The text summary says all of it, without commands.
         log: () => { },
         notice: (message) => {
@@ -30274,7 +30379,9 @@ function annotationProperties(a) {
  * the file already holds, so the step's summary as a whole stays under GitHub's 1 MiB limit.
  * Throws when there is no file (old GitHub Enterprise Servers) or when nothing useful fits.
  */
-async function appendStepSummary(file, result, extras) {
+async function appendStepSummary(file, result, extras, 
+/** `redact`; it only shortens text (`***` is shorter than any value), so the budget holds. */
+redact = (text) => text) {
     if (!file) {
         throw new Error('GITHUB_STEP_SUMMARY is unset: this runner has no job summaries');
     }
@@ -30286,7 +30393,7 @@ async function appendStepSummary(file, result, extras) {
     if (text === '') {
         throw new Error(`this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`);
     }
-    await (0,promises_.appendFile)(file, `${text}\n`);
+    await (0,promises_.appendFile)(file, `${redact(text)}\n`);
 }
 /** A summary that could not be written costs a warning, never the outputs or the verdict. */
 function summaryNotWritten(error) {
@@ -30295,6 +30402,23 @@ function summaryNotWritten(error) {
         title: 'job summary not written',
         message: `The job summary was not written (${(0,src_util/* messageOf */.bD)(error)}). Outputs, snapshots and index.json are complete.`,
     };
+}
+/**
+ * Log lines, annotations, notices and the failure message all leave through stdout and stderr
+ * (@actions/core writes each command in one call), as do the terminal's summary and outputs, and
+ * the libraries' own messages: filtering the two streams is what makes "everything" hold.
+ */
+function redactStreams(r) {
+    for (const stream of [process.stdout, process.stderr]) {
+        const write = stream.write.bind(stream);
+        stream.write = ((chunk, ...rest) => {
+            if (typeof chunk === 'string')
+                return write(r.text(chunk), ...rest);
+            if (chunk instanceof Uint8Array)
+                return write(r.bytes(Buffer.from(chunk)), ...rest);
+            return write(chunk, ...rest);
+        });
+    }
 }
 /**
  * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern
@@ -30761,7 +30885,7 @@ async function download(ctx, found, dir) {
     }
     let mod;
     try {
-        mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        mod = await __nccwpck_require__.e(/* import() */ 44).then(__nccwpck_require__.bind(__nccwpck_require__, 19044));
         libraryApiUrl ??= apiUrl;
     }
     catch (err) {
@@ -36610,6 +36734,8 @@ async function prepareDirectory(dir, keep) {
 
 
 
+
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -36712,14 +36838,21 @@ async function senseScript(script, options, platform, previous) {
     if (directives.intervalS !== undefined && !options.cancel?.aborted) {
         const reuse = await reusableSnapshot(previous, script.snapshotName, scriptSha256, directives.intervalS, Date.now());
         if (reuse) {
-            return { ...freshPublished(script, options.workingDirectory, scriptSha256, reuse), warnings };
+            // Redacted too: the earlier run may have had other `redact` values, or none.
+            const bytes = (options.redactor ?? NO_REDACTION).json(reuse.bytes);
+            const published = freshPublished(script, options.workingDirectory, scriptSha256, {
+                ...reuse,
+                bytes,
+            });
+            return { ...published, warnings };
         }
     }
     const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path;
     const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
+    const redactor = options.redactor ?? NO_REDACTION;
     const attempt = async () => {
-        const outcome = await runSensor({
+        const ran = await runSensor({
             script,
             cwd: options.workingDirectory,
             // The previous file is never written before this sensor ends: its own snapshot is
@@ -36734,6 +36867,8 @@ async function senseScript(script, options, platform, previous) {
             cancel: options.cancel,
             platform,
         });
+        // Redacted before anything quotes it (an error snapshot, the plugin output, messages).
+        const outcome = redactOutcome(ran, redactor);
         return directives.format === 'nagios'
             ? judgeNagios(outcome, ctx)
             : { outcome, bytes: snapshotBytes(outcome, ctx) };
@@ -36742,7 +36877,9 @@ async function senseScript(script, options, platform, previous) {
         retries: options.retries ?? 0,
         cancel: options.cancel,
     });
-    const { outcome, bytes } = last;
+    const { outcome } = last;
+    // The hashes are taken over these bytes: what is published, so what is on disk.
+    const bytes = last.bytes && redactor.json(last.bytes);
     const fileName = snapshotFile(script.snapshotName);
     const payload = bytes && wakePayload(bytes);
     const entry = {
@@ -36780,6 +36917,19 @@ function directiveWarnings(script, problems, options) {
         line: p.line,
     }));
 }
+/**
+ * The outcome with stderr, the message and (for an error snapshot's excerpt) stdout redacted
+ * before anything quotes them. The parse error of `invalid-json` quotes stdout too: it is
+ * taken again from the redacted bytes, so it cannot show the start of a value either.
+ */
+function redactOutcome(ran, redactor) {
+    if (!redactor.active)
+        return ran;
+    const stdout = ran.status === Status.Ok ? ran.stdout : redactor.bytes(ran.stdout);
+    const decoded = ran.status === Status.InvalidJson ? decodeJson(stdout) : undefined;
+    const message = decoded && !decoded.ok ? decoded.reason : ran.message;
+    return { ...ran, stdout, stderr: redactor.bytes(ran.stderr), message: redactor.text(message) };
+}
 async function senseProbe(name, options) {
     const t0 = Date.now();
     const sensedAt = new Date().toISOString();
@@ -36787,7 +36937,8 @@ async function senseProbe(name, options) {
         workingDirectory: options.workingDirectory,
         env: options.env,
     });
-    const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`);
+    const redactor = options.redactor ?? NO_REDACTION;
+    const bytes = redactor.json(Buffer.from(`${JSON.stringify(snapshot)}\n`));
     const payload = wakePayload(bytes);
     const snapshotName = probeSnapshotName(name);
     return {
@@ -36802,7 +36953,7 @@ async function senseProbe(name, options) {
             attempts: 1,
             message: '',
             stderrTail: '',
-            probeSignal: snapshot.signal,
+            probeSignal: redactor.value(snapshot.signal),
         },
         snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
     };
@@ -36863,7 +37014,12 @@ function renderIndex(result, options, previous, history) {
         previous: previousRecord(previous),
     };
     // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
-    return renderIndexText(index, history);
+    const redactor = options.redactor ?? NO_REDACTION;
+    if (!redactor.active)
+        return renderIndexText(index, history);
+    const rendered = renderIndexText(redactor.value(index), history.map((beat) => redactor.value(beat)));
+    // The reports get the beats themselves: the host redacts whatever of them it prints.
+    return { text: rendered.text, history: history.slice(history.length - rendered.history.length) };
 }
 /**
  * Runs `fn` over `items` with at most `limit` in flight, and returns results in input order
@@ -36901,8 +37057,7 @@ async function mapBounded(items, limit, fn) {
 
 
 
-/** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED = [Inputs.Redact];
+
 async function run(env = process.env) {
     const host = hostFor(env);
     const failures = [];
@@ -36911,20 +37066,17 @@ async function run(env = process.env) {
     const cancellation = cancelOnSignals();
     try {
         const inputs = getInputs(env);
-        // Registered first, so the runner masks them in everything logged after this line.
-        host.mask(inputs.redact);
+        // First, so that everything written after this line is redacted.
+        const redactor = createRedactor(inputs.redact);
+        host.redact(redactor);
         // Before sensing: `previous: auto` downloads the folder the engine then compares with.
         const previous = await resolvePrevious(inputs.previous, {
             env,
             token: inputs.githubToken,
             artifactName: inputs.artifactName,
         });
-        const result = await senseWith(inputs, env, cancellation.signal, previous.source);
-        const warnings = [
-            ...notYetSupportedWarnings(env),
-            ...previous.warnings,
-            ...result.warnings,
-        ];
+        const result = await senseWith(inputs, env, cancellation.signal, previous.source, redactor);
+        const warnings = [...previous.warnings, ...result.warnings];
         for (const notice of [...previous.notices, ...(result.notices ?? [])])
             host.notice(notice);
         // A shard that drew none of the sensors its patterns found is not a setup without sensors.
@@ -36952,7 +37104,7 @@ async function run(env = process.env) {
         host.fail(failures.join('\n'));
 }
 /** The sense phase, with a name collision reported as the input error it is. */
-async function senseWith(inputs, env, cancel, previous) {
+async function senseWith(inputs, env, cancel, previous, redactor) {
     try {
         return await sense({
             patterns: inputs.sensors,
@@ -36969,6 +37121,7 @@ async function senseWith(inputs, env, cancel, previous) {
             settings: indexSettings(inputs),
             previous,
             shard: inputs.shard,
+            redactor,
         });
     }
     catch (error) {
@@ -36977,15 +37130,6 @@ async function senseWith(inputs, env, cancel, previous) {
         }
         throw error;
     }
-}
-function notYetSupportedWarnings(env) {
-    return nonDefaultInputs(env, NOT_YET_SUPPORTED).map((input) => ({
-        code: WarningCode.NotYetSupported,
-        title: `${input}: no effect yet`,
-        message: input === Inputs.Redact
-            ? `\`${input}\` values are masked in the log, but this version does not yet replace them in snapshots, the summary or outputs.`
-            : `\`${input}\` is set, but this version of looop sense does not implement it yet: it has no effect.`,
-    }));
 }
 /** What index.json records of the settings: enough to tell two runs' configurations apart. */
 function indexSettings(inputs) {
@@ -37210,13 +37354,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 98995:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 
 /***/ }),
 

@@ -8,7 +8,8 @@
  */
 import { Inputs } from './constants.js'
 import { reportAndFinish } from './finish.js'
-import { type ActionInputs, getInputs, IfNoSensors, nonDefaultInputs } from './inputs.js'
+import { type ActionInputs, getInputs, IfNoSensors } from './inputs.js'
+import { createRedactor, type Redactor } from './redact.js'
 import { hostFor } from './report/host.js'
 import { resolvePrevious } from './previous/source.js'
 import { DiscoveryError } from './sense/discover.js'
@@ -16,9 +17,6 @@ import type { PreviousSource } from './sense/previous.js'
 import { sense } from './sense/sense.js'
 import { type SenseResult, type SenseWarning, sensorsOf, WarningCode } from './sense/types.js'
 import { messageOf } from './util.js'
-
-/** Inputs declared by the contract whose feature this version does not implement yet. */
-const NOT_YET_SUPPORTED: readonly Inputs[] = [Inputs.Redact]
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const host = hostFor(env)
@@ -28,8 +26,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const cancellation = cancelOnSignals()
   try {
     const inputs = getInputs(env)
-    // Registered first, so the runner masks them in everything logged after this line.
-    host.mask(inputs.redact)
+    // First, so that everything written after this line is redacted.
+    const redactor = createRedactor(inputs.redact)
+    host.redact(redactor)
 
     // Before sensing: `previous: auto` downloads the folder the engine then compares with.
     const previous = await resolvePrevious(inputs.previous, {
@@ -37,12 +36,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       token: inputs.githubToken,
       artifactName: inputs.artifactName,
     })
-    const result = await senseWith(inputs, env, cancellation.signal, previous.source)
-    const warnings: SenseWarning[] = [
-      ...notYetSupportedWarnings(env),
-      ...previous.warnings,
-      ...result.warnings,
-    ]
+    const result = await senseWith(inputs, env, cancellation.signal, previous.source, redactor)
+    const warnings: SenseWarning[] = [...previous.warnings, ...result.warnings]
     for (const notice of [...previous.notices, ...(result.notices ?? [])]) host.notice(notice)
     // A shard that drew none of the sensors its patterns found is not a setup without sensors.
     const sensorCount = result.shard?.discovered ?? sensorsOf(result.entries).length
@@ -73,6 +68,7 @@ async function senseWith(
   env: NodeJS.ProcessEnv,
   cancel: AbortSignal,
   previous: PreviousSource | undefined,
+  redactor: Redactor,
 ): Promise<SenseResult> {
   try {
     return await sense({
@@ -90,6 +86,7 @@ async function senseWith(
       settings: indexSettings(inputs),
       previous,
       shard: inputs.shard,
+      redactor,
     })
   } catch (error) {
     if (error instanceof DiscoveryError) {
@@ -97,17 +94,6 @@ async function senseWith(
     }
     throw error
   }
-}
-
-function notYetSupportedWarnings(env: NodeJS.ProcessEnv): SenseWarning[] {
-  return nonDefaultInputs(env, NOT_YET_SUPPORTED).map((input) => ({
-    code: WarningCode.NotYetSupported,
-    title: `${input}: no effect yet`,
-    message:
-      input === Inputs.Redact
-        ? `\`${input}\` values are masked in the log, but this version does not yet replace them in snapshots, the summary or outputs.`
-        : `\`${input}\` is set, but this version of looop sense does not implement it yet: it has no effect.`,
-  }))
 }
 
 /** What index.json records of the settings: enough to tell two runs' configurations apart. */

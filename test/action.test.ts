@@ -115,19 +115,6 @@ describe('the bundled action in a runner', () => {
     expect(existsSync(githubEnv)).toBe(false)
   })
 
-  it('warns that each input whose feature is not built yet has no effect', async () => {
-    await ws.write('sensors/a.sh', jsonSensor({ signal: 1 }))
-    const later = { redact: 'hunter22' }
-    const run = await ws.run({ ...later, probes: 'none' })
-    expect(run.code).toBe(0)
-    const warnings = commands(run.stdout, 'warning')
-    for (const input of Object.keys(later)) {
-      expect(warnings.filter((w) => w.includes(`title=${input}%3A no effect yet`))).toHaveLength(1)
-    }
-    // The runner is told to mask the redact value before anything else is printed.
-    expect(run.stdout.split('\n')[0]).toBe('::add-mask::hunter22')
-  })
-
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'on %s (a cancelled run) kills running sensors, writes what finished, marks the rest cancelled, exits 1',
     async (signal) => {

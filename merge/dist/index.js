@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(81663);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(31226);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runMerge */ .C)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 81663:
+/***/ 31226:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30171,7 +30171,7 @@ async function download(ctx, found, dir) {
     }
     let mod;
     try {
-        mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        mod = await __nccwpck_require__.e(/* import() */ 44).then(__nccwpck_require__.bind(__nccwpck_require__, 19044));
         libraryApiUrl ??= apiUrl;
     }
     catch (err) {
@@ -30854,11 +30854,18 @@ function hostFor(env) {
     return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost();
 }
 function runnerHost(env) {
+    let redactor;
+    const clean = (text) => redactor?.text(text) ?? text;
     return {
         inRunner: true,
-        mask: (values) => {
-            for (const value of values)
-                lib_core/* setSecret */.Pq(value);
+        redact: (r) => {
+            if (!r.active)
+                return;
+            // `::add-mask::` carries the value itself: registered before the streams are filtered.
+            for (const form of r.forms)
+                lib_core/* setSecret */.Pq(form);
+            redactor = r;
+            redactStreams(r);
         },
         log: logResult,
         notice: (message) => lib_core/* notice */.lm(message),
@@ -30867,13 +30874,13 @@ function runnerHost(env) {
             // without that file it would print `::set-output`, so print plain lines instead.
             if (env.GITHUB_OUTPUT)
                 for (const [name, value] of Object.entries(values))
-                    lib_core/* setOutput */.uH(name, value);
+                    lib_core/* setOutput */.uH(name, clean(value));
             else
                 printOutputs(values);
         },
         writeSummary: async (result, extras) => {
             try {
-                await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras);
+                await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras, clean);
                 return undefined;
             }
             catch (error) {
@@ -30894,8 +30901,11 @@ function terminalHost() {
     hideDebugLines();
     return {
         inRunner: false,
-        // `::add-mask::` would only print the secret.
-        mask: () => { },
+        // No `::add-mask::`: outside a runner it would only print the secret.
+        redact: (r) => {
+            if (r.active)
+                redactStreams(r);
+        },
         // The text summary says all of it, without commands.
         log: () => { },
         notice: (message) => {
@@ -30933,7 +30943,9 @@ function annotationProperties(a) {
  * the file already holds, so the step's summary as a whole stays under GitHub's 1 MiB limit.
  * Throws when there is no file (old GitHub Enterprise Servers) or when nothing useful fits.
  */
-async function appendStepSummary(file, result, extras) {
+async function appendStepSummary(file, result, extras, 
+/** `redact`; it only shortens text (`***` is shorter than any value), so the budget holds. */
+redact = (text) => text) {
     if (!file) {
         throw new Error('GITHUB_STEP_SUMMARY is unset: this runner has no job summaries');
     }
@@ -30945,7 +30957,7 @@ async function appendStepSummary(file, result, extras) {
     if (text === '') {
         throw new Error(`this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`);
     }
-    await (0,promises_.appendFile)(file, `${text}\n`);
+    await (0,promises_.appendFile)(file, `${redact(text)}\n`);
 }
 /** A summary that could not be written costs a warning, never the outputs or the verdict. */
 function summaryNotWritten(error) {
@@ -30954,6 +30966,23 @@ function summaryNotWritten(error) {
         title: 'job summary not written',
         message: `The job summary was not written (${(0,src_util/* messageOf */.bD)(error)}). Outputs, snapshots and index.json are complete.`,
     };
+}
+/**
+ * Log lines, annotations, notices and the failure message all leave through stdout and stderr
+ * (@actions/core writes each command in one call), as do the terminal's summary and outputs, and
+ * the libraries' own messages: filtering the two streams is what makes "everything" hold.
+ */
+function redactStreams(r) {
+    for (const stream of [process.stdout, process.stderr]) {
+        const write = stream.write.bind(stream);
+        stream.write = ((chunk, ...rest) => {
+            if (typeof chunk === 'string')
+                return write(r.text(chunk), ...rest);
+            if (chunk instanceof Uint8Array)
+                return write(r.bytes(Buffer.from(chunk)), ...rest);
+            return write(chunk, ...rest);
+        });
+    }
 }
 /**
  * Outside a runner nothing hides `::debug::` lines (@actions/glob prints a handful per pattern
@@ -30969,6 +30998,101 @@ function hideDebugLines() {
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(78474);
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * `redact`: every value, and its JSON-escaped form, replaced by `***` in everything the action
+ * writes. This module only transforms; the few places where bytes leave the action apply it:
+ * the engine's publish (snapshots, `.err` files, index.json, through `SenseOptions.redactor`),
+ * and the host (log lines, annotations, notices, the failure message, outputs, the summary).
+ *
+ * Invariants:
+ * - A JSON snapshot stays valid JSON: values are replaced inside strings (keys included), a
+ *   number whose digits hold a value becomes the string `"***"`, and the value is
+ *   re-serialized. A snapshot that holds no value anywhere keeps its bytes, so `ok` stays
+ *   "stdout, byte for byte" unless there was something to hide.
+ * - A value that survives that (spread over JSON syntax, `"ab":"cd`) is replaced in the text,
+ *   and when the text is then no longer JSON the whole snapshot becomes `"***"`: hiding the
+ *   secret wins over keeping the snapshot.
+ * - Replacement is leftmost, longest value first, so a value that contains another is hidden
+ *   whole. Bytes that are not UTF-8 (stderr) are matched as bytes and otherwise kept as they are.
+ * - Pure: no I/O, no @actions/core, so the engine may use it.
+ */
+
+const MASK = '***';
+/** The redactor for no values at all. */
+const redact_NO_REDACTION = createRedactor([]);
+/** `values` are the `redact` input's, already validated (4 characters or more). */
+function createRedactor(values) {
+    const forms = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))]
+        .filter((f) => f !== '')
+        .sort((a, b) => b.length - a.length);
+    if (forms.length === 0) {
+        return {
+            active: false,
+            forms,
+            text: (t) => t,
+            bytes: (b) => b,
+            value: (v) => v,
+            json: (b) => b,
+        };
+    }
+    const textPattern = new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+    // Latin-1 maps each byte to one code unit and back, so a byte pattern is a string pattern.
+    const bytePattern = new RegExp(forms.map((f) => escapeRegExp(Buffer.from(f, 'utf8').toString('latin1'))).join('|'), 'g');
+    const text = (t) => t.replace(textPattern, MASK);
+    const holds = (t) => {
+        textPattern.lastIndex = 0;
+        return textPattern.test(t);
+    };
+    const bytes = (b) => {
+        const latin1 = b.toString('latin1');
+        const replaced = latin1.replace(bytePattern, MASK);
+        return replaced === latin1 ? b : Buffer.from(replaced, 'latin1');
+    };
+    const value = (v) => redactValue(v, text);
+    const json = (b) => {
+        const decoded = json_decodeJson(b);
+        if (!decoded.ok)
+            return bytes(b);
+        let clean;
+        try {
+            clean = value(decoded.value);
+        }
+        catch {
+            // Nested deeper than the stack allows: the text is all that can be redacted.
+            return wholeOrMask(bytes(b));
+        }
+        const serialized = JSON.stringify(clean);
+        // Nothing to hide anywhere: the bytes stay as the sensor printed them.
+        if (serialized === JSON.stringify(decoded.value) && bytes(b) === b)
+            return b;
+        return wholeOrMask(Buffer.from(`${holds(serialized) ? text(serialized) : serialized}\n`));
+    };
+    return { active: true, forms, text, bytes, value, json };
+}
+/** The redacted JSON when it still parses, else the snapshot `"***"`. */
+function wholeOrMask(bytes) {
+    return json_decodeJson(bytes).ok ? bytes : Buffer.from(`"${MASK}"\n`);
+}
+function redactValue(v, text) {
+    if (typeof v === 'string')
+        return text(v);
+    if (typeof v === 'number') {
+        const printed = JSON.stringify(v);
+        return text(printed) === printed ? v : MASK;
+    }
+    if (Array.isArray(v))
+        return v.map((item) => redactValue(item, text));
+    if (v !== null && typeof v === 'object') {
+        // fromEntries defines `__proto__` as a plain key, as JSON.parse did.
+        return Object.fromEntries(Object.entries(v).map(([k, item]) => [text(k), redactValue(item, text)]));
+    }
+    return v;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
 ;// CONCATENATED MODULE: ./src/sense/directives.ts
 /**
  * Sensor directives: `# looop:<key>=<value>` comment lines among a script's first 20 lines.
@@ -36373,6 +36497,8 @@ async function snapshots_prepareDirectory(dir, keep) {
 
 
 
+
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -36475,14 +36601,21 @@ async function senseScript(script, options, platform, previous) {
     if (directives.intervalS !== undefined && !options.cancel?.aborted) {
         const reuse = await reusableSnapshot(previous, script.snapshotName, scriptSha256, directives.intervalS, Date.now());
         if (reuse) {
-            return { ...freshPublished(script, options.workingDirectory, scriptSha256, reuse), warnings };
+            // Redacted too: the earlier run may have had other `redact` values, or none.
+            const bytes = (options.redactor ?? NO_REDACTION).json(reuse.bytes);
+            const published = freshPublished(script, options.workingDirectory, scriptSha256, {
+                ...reuse,
+                bytes,
+            });
+            return { ...published, warnings };
         }
     }
     const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path;
     const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
     // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
+    const redactor = options.redactor ?? NO_REDACTION;
     const attempt = async () => {
-        const outcome = await runSensor({
+        const ran = await runSensor({
             script,
             cwd: options.workingDirectory,
             // The previous file is never written before this sensor ends: its own snapshot is
@@ -36497,6 +36630,8 @@ async function senseScript(script, options, platform, previous) {
             cancel: options.cancel,
             platform,
         });
+        // Redacted before anything quotes it (an error snapshot, the plugin output, messages).
+        const outcome = redactOutcome(ran, redactor);
         return directives.format === 'nagios'
             ? judgeNagios(outcome, ctx)
             : { outcome, bytes: snapshotBytes(outcome, ctx) };
@@ -36505,7 +36640,9 @@ async function senseScript(script, options, platform, previous) {
         retries: options.retries ?? 0,
         cancel: options.cancel,
     });
-    const { outcome, bytes } = last;
+    const { outcome } = last;
+    // The hashes are taken over these bytes: what is published, so what is on disk.
+    const bytes = last.bytes && redactor.json(last.bytes);
     const fileName = snapshotFile(script.snapshotName);
     const payload = bytes && wakePayload(bytes);
     const entry = {
@@ -36543,6 +36680,19 @@ function directiveWarnings(script, problems, options) {
         line: p.line,
     }));
 }
+/**
+ * The outcome with stderr, the message and (for an error snapshot's excerpt) stdout redacted
+ * before anything quotes them. The parse error of `invalid-json` quotes stdout too: it is
+ * taken again from the redacted bytes, so it cannot show the start of a value either.
+ */
+function redactOutcome(ran, redactor) {
+    if (!redactor.active)
+        return ran;
+    const stdout = ran.status === Status.Ok ? ran.stdout : redactor.bytes(ran.stdout);
+    const decoded = ran.status === Status.InvalidJson ? decodeJson(stdout) : undefined;
+    const message = decoded && !decoded.ok ? decoded.reason : ran.message;
+    return { ...ran, stdout, stderr: redactor.bytes(ran.stderr), message: redactor.text(message) };
+}
 async function senseProbe(name, options) {
     const t0 = Date.now();
     const sensedAt = new Date().toISOString();
@@ -36550,7 +36700,8 @@ async function senseProbe(name, options) {
         workingDirectory: options.workingDirectory,
         env: options.env,
     });
-    const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`);
+    const redactor = options.redactor ?? NO_REDACTION;
+    const bytes = redactor.json(Buffer.from(`${JSON.stringify(snapshot)}\n`));
     const payload = wakePayload(bytes);
     const snapshotName = probeSnapshotName(name);
     return {
@@ -36565,7 +36716,7 @@ async function senseProbe(name, options) {
             attempts: 1,
             message: '',
             stderrTail: '',
-            probeSignal: snapshot.signal,
+            probeSignal: redactor.value(snapshot.signal),
         },
         snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
     };
@@ -36626,7 +36777,12 @@ function renderIndex(result, options, previous, history) {
         previous: previousRecord(previous),
     };
     // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
-    return renderIndexText(index, history);
+    const redactor = options.redactor ?? NO_REDACTION;
+    if (!redactor.active)
+        return renderIndexText(index, history);
+    const rendered = renderIndexText(redactor.value(index), history.map((beat) => redactor.value(beat)));
+    // The reports get the beats themselves: the host redacts whatever of them it prints.
+    return { text: rendered.text, history: history.slice(history.length - rendered.history.length) };
 }
 /**
  * Runs `fn` over `items` with at most `limit` in flight, and returns results in input order
@@ -37217,7 +37373,7 @@ async function uploadSnapshots(req) {
     }
     let mod;
     try {
-        mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        mod = await __nccwpck_require__.e(/* import() */ 44).then(__nccwpck_require__.bind(__nccwpck_require__, 19044));
     }
     catch (err) {
         throw new UploadError(`could not load @actions/artifact: ${(0,_util_js__WEBPACK_IMPORTED_MODULE_1__/* .messageOf */ .bD)(err)}`);
@@ -37358,7 +37514,7 @@ async function artifactClient(env, what) {
         throw new UploadError(`cannot ${what}: the GitHub Actions runtime is not available (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL is unset). Run this step in a job of the same workflow run as the shards.`);
     }
     try {
-        const mod = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        const mod = await __nccwpck_require__.e(/* import() */ 44).then(__nccwpck_require__.bind(__nccwpck_require__, 19044));
         return { client: new mod.DefaultArtifactClient() };
     }
     catch (err) {
@@ -37560,13 +37716,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 98995:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 
 /***/ }),
 

@@ -10,6 +10,7 @@
 import { appendFile, stat } from 'node:fs/promises'
 import * as core from '@actions/core'
 import type { Outputs } from '../constants.js'
+import type { Redactor } from '../redact.js'
 import { type SenseResult, type SenseWarning, WarningCode } from '../sense/types.js'
 import { messageOf } from '../util.js'
 import type { AnnotationPlan } from './annotations.js'
@@ -19,8 +20,12 @@ import { buildTextSummary } from './text-summary.js'
 
 export interface Host {
   readonly inRunner: boolean
-  /** Values the runner masks in everything logged after this call. */
-  mask(values: readonly string[]): void
+  /**
+   * From this call on, the redactor's values are replaced by `***` in everything the host
+   * writes (log lines, annotations, notices, outputs, the summary, the failure message), and a
+   * runner is told to mask them too.
+   */
+  redact(redactor: Redactor): void
   /** The per-sensor log lines. */
   log(result: SenseResult): void
   notice(message: string): void
@@ -37,10 +42,16 @@ export function hostFor(env: NodeJS.ProcessEnv): Host {
 }
 
 function runnerHost(env: NodeJS.ProcessEnv): Host {
+  let redactor: Redactor | undefined
+  const clean = (text: string): string => redactor?.text(text) ?? text
   return {
     inRunner: true,
-    mask: (values) => {
-      for (const value of values) core.setSecret(value)
+    redact: (r) => {
+      if (!r.active) return
+      // `::add-mask::` carries the value itself: registered before the streams are filtered.
+      for (const form of r.forms) core.setSecret(form)
+      redactor = r
+      redactStreams(r)
     },
     log: logResult,
     notice: (message) => core.notice(message),
@@ -48,12 +59,12 @@ function runnerHost(env: NodeJS.ProcessEnv): Host {
       // core.setOutput writes GITHUB_OUTPUT with a heredoc delimiter for multi-line values;
       // without that file it would print `::set-output`, so print plain lines instead.
       if (env.GITHUB_OUTPUT)
-        for (const [name, value] of Object.entries(values)) core.setOutput(name, value)
+        for (const [name, value] of Object.entries(values)) core.setOutput(name, clean(value))
       else printOutputs(values)
     },
     writeSummary: async (result, extras) => {
       try {
-        await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras)
+        await appendStepSummary(env.GITHUB_STEP_SUMMARY, result, extras, clean)
         return undefined
       } catch (error) {
         return summaryNotWritten(error)
@@ -72,8 +83,10 @@ function terminalHost(): Host {
   hideDebugLines()
   return {
     inRunner: false,
-    // `::add-mask::` would only print the secret.
-    mask: () => {},
+    // No `::add-mask::`: outside a runner it would only print the secret.
+    redact: (r) => {
+      if (r.active) redactStreams(r)
+    },
     // The text summary says all of it, without commands.
     log: () => {},
     notice: (message) => {
@@ -124,6 +137,8 @@ export async function appendStepSummary(
   file: string | undefined,
   result: SenseResult,
   extras: SummaryExtras,
+  /** `redact`; it only shortens text (`***` is shorter than any value), so the budget holds. */
+  redact: (text: string) => string = (text) => text,
 ): Promise<void> {
   if (!file) {
     throw new Error('GITHUB_STEP_SUMMARY is unset: this runner has no job summaries')
@@ -140,7 +155,7 @@ export async function appendStepSummary(
       `this step's summary already holds ${already} bytes, and GitHub drops a step summary past 1 MiB`,
     )
   }
-  await appendFile(file, `${text}\n`)
+  await appendFile(file, `${redact(text)}\n`)
 }
 
 /** A summary that could not be written costs a warning, never the outputs or the verdict. */
@@ -149,6 +164,22 @@ function summaryNotWritten(error: unknown): SenseWarning {
     code: WarningCode.SummaryNotWritten,
     title: 'job summary not written',
     message: `The job summary was not written (${messageOf(error)}). Outputs, snapshots and index.json are complete.`,
+  }
+}
+
+/**
+ * Log lines, annotations, notices and the failure message all leave through stdout and stderr
+ * (@actions/core writes each command in one call), as do the terminal's summary and outputs, and
+ * the libraries' own messages: filtering the two streams is what makes "everything" hold.
+ */
+function redactStreams(r: Redactor): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk === 'string') return write(r.text(chunk), ...rest)
+      if (chunk instanceof Uint8Array) return write(r.bytes(Buffer.from(chunk)), ...rest)
+      return write(chunk, ...rest)
+    }) as typeof stream.write
   }
 }
 

@@ -10,10 +10,12 @@ import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { NO_REDACTION, type Redactor } from '../redact.js'
 import { compareBytes, messageOf, toPosix } from '../util.js'
 import { type HistoryEntry, nextHistory } from './changes.js'
 import { type DirectivesResult, readDirectives } from './directives.js'
 import { discoverSensors } from './discover.js'
+import { decodeJson } from './json.js'
 import { sensorEnv } from './env.js'
 import { renderIndexText } from './index-file.js'
 import {
@@ -79,6 +81,11 @@ export interface SenseOptions {
   previous?: PreviousSource
   /** `shard: k/n`: only this shard's sensors run, and probes only in shard 1. */
   shard?: Shard
+  /**
+   * `redact`: applied to every byte published (snapshots, `.err` files, index.json) and to the
+   * entries' texts, before the hashes are taken, so the hashes are those of what is on disk.
+   */
+  redactor?: Redactor
 }
 
 /** What a sensor or probe run leaves before the hash and the index are computed. */
@@ -221,14 +228,21 @@ async function senseScript(
       Date.now(),
     )
     if (reuse) {
-      return { ...freshPublished(script, options.workingDirectory, scriptSha256, reuse), warnings }
+      // Redacted too: the earlier run may have had other `redact` values, or none.
+      const bytes = (options.redactor ?? NO_REDACTION).json(reuse.bytes)
+      const published = freshPublished(script, options.workingDirectory, scriptSha256, {
+        ...reuse,
+        bytes,
+      })
+      return { ...published, warnings }
     }
   }
   const previousSnapshot = previous?.snapshots.get(script.snapshotName)?.path
   const ctx = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes }
   // A sensor whose turn comes after a cancellation returns `cancelled` without starting.
+  const redactor = options.redactor ?? NO_REDACTION
   const attempt = async (): Promise<Judged> => {
-    const outcome: SensorOutcome = await runSensor({
+    const ran: SensorOutcome = await runSensor({
       script,
       cwd: options.workingDirectory,
       // The previous file is never written before this sensor ends: its own snapshot is
@@ -243,6 +257,8 @@ async function senseScript(
       cancel: options.cancel,
       platform,
     })
+    // Redacted before anything quotes it (an error snapshot, the plugin output, messages).
+    const outcome = redactOutcome(ran, redactor)
     return directives.format === 'nagios'
       ? judgeNagios(outcome, ctx)
       : { outcome, bytes: snapshotBytes(outcome, ctx) }
@@ -251,7 +267,9 @@ async function senseScript(
     retries: options.retries ?? 0,
     cancel: options.cancel,
   })
-  const { outcome, bytes } = last
+  const { outcome } = last
+  // The hashes are taken over these bytes: what is published, so what is on disk.
+  const bytes = last.bytes && redactor.json(last.bytes)
   const fileName = snapshotFile(script.snapshotName)
   const payload = bytes && wakePayload(bytes)
   const entry: Entry = {
@@ -295,6 +313,19 @@ function directiveWarnings(
   }))
 }
 
+/**
+ * The outcome with stderr, the message and (for an error snapshot's excerpt) stdout redacted
+ * before anything quotes them. The parse error of `invalid-json` quotes stdout too: it is
+ * taken again from the redacted bytes, so it cannot show the start of a value either.
+ */
+function redactOutcome(ran: SensorOutcome, redactor: Redactor): SensorOutcome {
+  if (!redactor.active) return ran
+  const stdout = ran.status === Status.Ok ? ran.stdout : redactor.bytes(ran.stdout)
+  const decoded = ran.status === Status.InvalidJson ? decodeJson(stdout) : undefined
+  const message = decoded && !decoded.ok ? decoded.reason : ran.message
+  return { ...ran, stdout, stderr: redactor.bytes(ran.stderr), message: redactor.text(message) }
+}
+
 async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produced> {
   const t0 = Date.now()
   const sensedAt = new Date().toISOString()
@@ -302,7 +333,8 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
     workingDirectory: options.workingDirectory,
     env: options.env,
   })
-  const bytes = Buffer.from(`${JSON.stringify(snapshot)}\n`)
+  const redactor = options.redactor ?? NO_REDACTION
+  const bytes = redactor.json(Buffer.from(`${JSON.stringify(snapshot)}\n`))
   const payload = wakePayload(bytes)
   const snapshotName = probeSnapshotName(name)
   return {
@@ -317,7 +349,7 @@ async function senseProbe(name: ProbeName, options: SenseOptions): Promise<Produ
       attempts: 1,
       message: '',
       stderrTail: '',
-      probeSignal: snapshot.signal,
+      probeSignal: redactor.value(snapshot.signal),
     },
     snapshot: { fileName: snapshotFile(snapshotName), bytes, payload },
   }
@@ -384,7 +416,14 @@ function renderIndex(
     previous: previousRecord(previous),
   }
   // JSON.stringify drops undefined fields: a probe has no script, a timeout no bytes is still a number.
-  return renderIndexText(index, history)
+  const redactor = options.redactor ?? NO_REDACTION
+  if (!redactor.active) return renderIndexText(index, history)
+  const rendered = renderIndexText(
+    redactor.value(index) as Record<string, unknown>,
+    history.map((beat) => redactor.value(beat) as HistoryEntry),
+  )
+  // The reports get the beats themselves: the host redacts whatever of them it prints.
+  return { text: rendered.text, history: history.slice(history.length - rendered.history.length) }
 }
 
 /**
