@@ -30287,7 +30287,16 @@ function buildTextSummary(result, extras = {}) {
 
 
 function hostFor(env) {
-    return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost();
+    return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost(env);
+}
+/**
+ * @github/local-action runs src/main.ts with @actions/core replaced by its stub, whose
+ * setOutput fills the "Action Outputs" table it prints at the end (the real one, without
+ * GITHUB_OUTPUT, would print the deprecated `::set-output`). Its launcher sets
+ * TARGET_ACTION_PATH to the action's folder for the run; nothing else sets it.
+ */
+function underLocalAction(env) {
+    return Boolean(env.TARGET_ACTION_PATH);
 }
 function runnerHost(env) {
     let redactor;
@@ -30333,21 +30342,30 @@ function runnerHost(env) {
         fail: (message) => lib_core/* setFailed */.C1(message),
     };
 }
-function terminalHost() {
+function terminalHost(env) {
     hideDebugLines();
+    let redactor;
     return {
         inRunner: false,
         // No `::add-mask::`: outside a runner it would only print the secret.
         redact: (r) => {
-            if (r.active)
-                redactStreams(r);
+            if (!r.active)
+                return;
+            redactor = r;
+            redactStreams(r);
         },
         // The text summary says all of it, without commands.
         log: () => { },
         notice: (message) => {
             process.stdout.write(`${message}\n`);
         },
-        writeOutputs: printOutputs,
+        writeOutputs: (values) => {
+            if (!underLocalAction(env))
+                return printOutputs(values);
+            for (const [name, value] of Object.entries(values)) {
+                lib_core/* setOutput */.uH(name, redactor?.text(value) ?? value);
+            }
+        },
         writeSummary: async (result, extras) => {
             process.stdout.write(`${buildTextSummary(result, extras)}\n`);
             return undefined;

@@ -38,7 +38,17 @@ export interface Host {
 }
 
 export function hostFor(env: NodeJS.ProcessEnv): Host {
-  return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost()
+  return env.GITHUB_ACTIONS === 'true' ? runnerHost(env) : terminalHost(env)
+}
+
+/**
+ * @github/local-action runs src/main.ts with @actions/core replaced by its stub, whose
+ * setOutput fills the "Action Outputs" table it prints at the end (the real one, without
+ * GITHUB_OUTPUT, would print the deprecated `::set-output`). Its launcher sets
+ * TARGET_ACTION_PATH to the action's folder for the run; nothing else sets it.
+ */
+function underLocalAction(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.TARGET_ACTION_PATH)
 }
 
 function runnerHost(env: NodeJS.ProcessEnv): Host {
@@ -79,20 +89,28 @@ function runnerHost(env: NodeJS.ProcessEnv): Host {
   }
 }
 
-function terminalHost(): Host {
+function terminalHost(env: NodeJS.ProcessEnv): Host {
   hideDebugLines()
+  let redactor: Redactor | undefined
   return {
     inRunner: false,
     // No `::add-mask::`: outside a runner it would only print the secret.
     redact: (r) => {
-      if (r.active) redactStreams(r)
+      if (!r.active) return
+      redactor = r
+      redactStreams(r)
     },
     // The text summary says all of it, without commands.
     log: () => {},
     notice: (message) => {
       process.stdout.write(`${message}\n`)
     },
-    writeOutputs: printOutputs,
+    writeOutputs: (values) => {
+      if (!underLocalAction(env)) return printOutputs(values)
+      for (const [name, value] of Object.entries(values)) {
+        core.setOutput(name, redactor?.text(value) ?? value)
+      }
+    },
     writeSummary: async (result, extras) => {
       process.stdout.write(`${buildTextSummary(result, extras)}\n`)
       return undefined
