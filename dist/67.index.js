@@ -6,6 +6,8 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   ghesMessage: () => (/* binding */ ghesMessage),
+/* harmony export */   isGhes: () => (/* binding */ isGhes),
 /* harmony export */   runtimePresent: () => (/* binding */ runtimePresent),
 /* harmony export */   uploadSnapshots: () => (/* binding */ uploadSnapshots)
 /* harmony export */ });
@@ -35,6 +37,32 @@ const RUNTIME_VARS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
 /** True when the Actions runtime that artifact uploads need is present (as on a runner). */
 function runtimePresent(env) {
     return RUNTIME_VARS.every((key) => Boolean(env[key]));
+}
+/**
+ * True on GitHub Enterprise Server, where @actions/artifact (v2 and later) refuses to run: the
+ * same test as the library's, so the two never disagree. github.com, GHE.com (`*.ghe.com`) and
+ * `*.localhost` are not GHES; an unset GITHUB_SERVER_URL means github.com.
+ */
+function isGhes(env) {
+    let host;
+    try {
+        host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+    }
+    catch {
+        // Not a URL: not GHES's to decide; the library's own error says what is wrong.
+        return false;
+    }
+    return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
+}
+/**
+ * Why there is no upload on GHES, and the way out: actions/upload-artifact@v3 is the line that
+ * still speaks GHES's artifact service.
+ */
+function ghesMessage(env, snapshotsDir) {
+    return (`The snapshots were not uploaded: this runner belongs to GitHub Enterprise Server ` +
+        `(GITHUB_SERVER_URL is ${env.GITHUB_SERVER_URL}), where @actions/artifact does not work. ` +
+        `Upload them with a step after this one: \`uses: actions/upload-artifact@v3\` with ` +
+        `\`path: ${snapshotsDir}\`, and set \`upload: false\` here.`);
 }
 /**
  * Uploads `req.files` as one zip artifact and returns its id, its URL in the run's page and the

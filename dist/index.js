@@ -29676,7 +29676,7 @@ async function uploadPhase(settings, result, env, host) {
     if (settings.upload === UploadMode.Never)
         return { warnings: [] };
     // Loaded only here: runs that never upload never pay for the artifact client.
-    const { runtimePresent, uploadSnapshots } = await __nccwpck_require__.e(/* import() */ 67).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
+    const { ghesMessage, isGhes, runtimePresent, uploadSnapshots } = await __nccwpck_require__.e(/* import() */ 67).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
     if (!runtimePresent(env)) {
         const note = 'not uploaded: no Actions runtime';
         if (settings.upload === UploadMode.Always) {
@@ -29684,6 +29684,14 @@ async function uploadPhase(settings, result, env, host) {
             return { note, failure, warnings: [] };
         }
         host.notice('Artifact upload skipped: the Actions runtime is not available here.');
+        return { note, warnings: [] };
+    }
+    if (isGhes(env)) {
+        const message = ghesMessage(env, result.snapshotsDir);
+        const note = 'not uploaded: GitHub Enterprise Server';
+        if (settings.upload === UploadMode.Always)
+            return { note, failure: message, warnings: [] };
+        host.notice(message);
         return { note, warnings: [] };
     }
     try {

@@ -107,7 +107,9 @@ async function uploadPhase(
 ): Promise<UploadPhase> {
   if (settings.upload === UploadMode.Never) return { warnings: [] }
   // Loaded only here: runs that never upload never pay for the artifact client.
-  const { runtimePresent, uploadSnapshots } = await import('./upload/artifact.js')
+  const { ghesMessage, isGhes, runtimePresent, uploadSnapshots } = await import(
+    './upload/artifact.js'
+  )
   if (!runtimePresent(env)) {
     const note = 'not uploaded: no Actions runtime'
     if (settings.upload === UploadMode.Always) {
@@ -115,6 +117,13 @@ async function uploadPhase(
       return { note, failure, warnings: [] }
     }
     host.notice('Artifact upload skipped: the Actions runtime is not available here.')
+    return { note, warnings: [] }
+  }
+  if (isGhes(env)) {
+    const message = ghesMessage(env, result.snapshotsDir)
+    const note = 'not uploaded: GitHub Enterprise Server'
+    if (settings.upload === UploadMode.Always) return { note, failure: message, warnings: [] }
+    host.notice(message)
     return { note, warnings: [] }
   }
   try {

@@ -29678,7 +29678,7 @@ async function uploadPhase(settings, result, env, host) {
     if (settings.upload === UploadMode.Never)
         return { warnings: [] };
     // Loaded only here: runs that never upload never pay for the artifact client.
-    const { runtimePresent, uploadSnapshots } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
+    const { ghesMessage, isGhes, runtimePresent, uploadSnapshots } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 76067));
     if (!runtimePresent(env)) {
         const note = 'not uploaded: no Actions runtime';
         if (settings.upload === UploadMode.Always) {
@@ -29686,6 +29686,14 @@ async function uploadPhase(settings, result, env, host) {
             return { note, failure, warnings: [] };
         }
         host.notice('Artifact upload skipped: the Actions runtime is not available here.');
+        return { note, warnings: [] };
+    }
+    if (isGhes(env)) {
+        const message = ghesMessage(env, result.snapshotsDir);
+        const note = 'not uploaded: GitHub Enterprise Server';
+        if (settings.upload === UploadMode.Always)
+            return { note, failure: message, warnings: [] };
+        host.notice(message);
         return { note, warnings: [] };
     }
     try {
@@ -37346,6 +37354,8 @@ async function runMerge(env = process.env) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   NG: () => (/* binding */ listRunArtifacts),
+/* harmony export */   ghesMessage: () => (/* binding */ ghesMessage),
+/* harmony export */   isGhes: () => (/* binding */ isGhes),
 /* harmony export */   qA: () => (/* binding */ downloadRunArtifact),
 /* harmony export */   runtimePresent: () => (/* binding */ runtimePresent),
 /* harmony export */   uploadSnapshots: () => (/* binding */ uploadSnapshots)
@@ -37376,6 +37386,32 @@ const RUNTIME_VARS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
 /** True when the Actions runtime that artifact uploads need is present (as on a runner). */
 function runtimePresent(env) {
     return RUNTIME_VARS.every((key) => Boolean(env[key]));
+}
+/**
+ * True on GitHub Enterprise Server, where @actions/artifact (v2 and later) refuses to run: the
+ * same test as the library's, so the two never disagree. github.com, GHE.com (`*.ghe.com`) and
+ * `*.localhost` are not GHES; an unset GITHUB_SERVER_URL means github.com.
+ */
+function isGhes(env) {
+    let host;
+    try {
+        host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+    }
+    catch {
+        // Not a URL: not GHES's to decide; the library's own error says what is wrong.
+        return false;
+    }
+    return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
+}
+/**
+ * Why there is no upload on GHES, and the way out: actions/upload-artifact@v3 is the line that
+ * still speaks GHES's artifact service.
+ */
+function ghesMessage(env, snapshotsDir) {
+    return (`The snapshots were not uploaded: this runner belongs to GitHub Enterprise Server ` +
+        `(GITHUB_SERVER_URL is ${env.GITHUB_SERVER_URL}), where @actions/artifact does not work. ` +
+        `Upload them with a step after this one: \`uses: actions/upload-artifact@v3\` with ` +
+        `\`path: ${snapshotsDir}\`, and set \`upload: false\` here.`);
 }
 /**
  * Uploads `req.files` as one zip artifact and returns its id, its URL in the run's page and the

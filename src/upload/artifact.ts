@@ -64,6 +64,35 @@ export function runtimePresent(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * True on GitHub Enterprise Server, where @actions/artifact (v2 and later) refuses to run: the
+ * same test as the library's, so the two never disagree. github.com, GHE.com (`*.ghe.com`) and
+ * `*.localhost` are not GHES; an unset GITHUB_SERVER_URL means github.com.
+ */
+export function isGhes(env: NodeJS.ProcessEnv): boolean {
+  let host: string
+  try {
+    host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase()
+  } catch {
+    // Not a URL: not GHES's to decide; the library's own error says what is wrong.
+    return false
+  }
+  return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost')
+}
+
+/**
+ * Why there is no upload on GHES, and the way out: actions/upload-artifact@v3 is the line that
+ * still speaks GHES's artifact service.
+ */
+export function ghesMessage(env: NodeJS.ProcessEnv, snapshotsDir: string): string {
+  return (
+    `The snapshots were not uploaded: this runner belongs to GitHub Enterprise Server ` +
+    `(GITHUB_SERVER_URL is ${env.GITHUB_SERVER_URL}), where @actions/artifact does not work. ` +
+    `Upload them with a step after this one: \`uses: actions/upload-artifact@v3\` with ` +
+    `\`path: ${snapshotsDir}\`, and set \`upload: false\` here.`
+  )
+}
+
+/**
  * Uploads `req.files` as one zip artifact and returns its id, its URL in the run's page and the
  * zip's digest. Throws `UploadError` for every failure; a name already used in this run gets a
  * message with both ways out.
