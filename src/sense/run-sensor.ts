@@ -21,6 +21,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { exec } from '@actions/exec'
 import { readFile, stat } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
@@ -277,13 +278,13 @@ function commandFor(script: SensorScript, platform: NodeJS.Platform): [string, s
 function killTree(pid: number, posixSignal: NodeJS.Signals, platform: NodeJS.Platform): void {
   if (platform === 'win32') {
     // taskkill walks the tree from a live parent only; /F because console programs ignore
-    // the polite form. Its own failure (tree already gone) is of no interest.
-    const tk = spawn('taskkill', ['/T', '/F', '/PID', String(pid)], {
-      stdio: 'ignore',
-      windowsHide: true,
-    })
-    tk.on('error', () => {})
-    tk.unref()
+    // the polite form. A one-shot system tool is what @actions/exec is for (it finds the .exe
+    // on PATH and quotes for cmd); silent, since its output is no one's business, and its own
+    // failure (the tree already gone, no taskkill at all) is of no interest either.
+    exec('taskkill', ['/T', '/F', '/PID', String(pid)], {
+      silent: true,
+      ignoreReturnCode: true,
+    }).catch(() => {})
     return
   }
   try {
