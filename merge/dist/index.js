@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(31226);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(89937);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runMerge */ .C)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 31226:
+/***/ 89937:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35322,11 +35322,64 @@ excludeDirs = []) {
 /** Longest file name (bytes) that common file systems (ext4, APFS, NTFS) accept. */
 const MAX_FILE_NAME = 255;
 
+;// CONCATENATED MODULE: ./src/sense/sweep.ts
+/**
+ * Processes that left their sensor's group (`setsid`, a double fork into a new session) are out
+ * of reach of the group kill, and would outlive the step. Every sensor gets
+ * `LOOOP_SENSE_RUN=<token of this beat>` in its environment, which its children inherit
+ * whatever group or session they move to; when the beat's sensors are done, every process
+ * whose environment still holds that token is SIGKILLed.
+ *
+ * Limits, by design: Linux only (it reads /proc; elsewhere nothing is swept); only processes
+ * of the job's own user (the others' environ is unreadable); and a process that cleared or
+ * replaced its environment before escaping is not found. It stops accidents (a sensor that
+ * starts a daemon), not a hostile sensor.
+ */
+
+
+/** The variable every sensor (and everything it starts) carries. */
+const sweep_RUN_MARKER = 'LOOOP_SENSE_RUN';
+/** A fresh token for one beat. */
+function sweep_newRunToken() {
+    return randomUUID();
+}
+/** SIGKILLs every process whose environment holds `RUN_MARKER=token`; returns their pids. */
+async function sweep_sweepEscapees(token, platform = process.platform) {
+    if (platform !== 'linux')
+        return [];
+    const marker = Buffer.from(`${sweep_RUN_MARKER}=${token}\0`);
+    let entries;
+    try {
+        entries = await readdir('/proc');
+    }
+    catch {
+        return [];
+    }
+    const killed = [];
+    await Promise.all(entries
+        .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+        .map(async (e) => {
+        // EACCES (another user's process) and ENOENT (gone meanwhile) are not ours to sweep.
+        const environ = await readFile(`/proc/${e}/environ`).catch(() => undefined);
+        if (!environ || environ.indexOf(marker) === -1)
+            return;
+        try {
+            process.kill(Number(e), 'SIGKILL');
+            killed.push(Number(e));
+        }
+        catch {
+            // Gone already.
+        }
+    }));
+    return killed.sort((a, b) => a - b);
+}
+
 ;// CONCATENATED MODULE: ./src/sense/env.ts
 /**
  * The environment a sensor sees: the step's own, minus what would let it change the job or
  * impersonate the runner. A sensor observes; it never changes the job.
  */
+
 /** Runner credentials that `run:` steps never see either. */
 const RUNNER_CREDENTIALS = [
     'ACTIONS_RUNTIME_TOKEN',
@@ -35359,6 +35412,8 @@ function env_sensorEnv(base, ctx) {
     env.SNAPSHOTS_DIR = ctx.snapshotsDir;
     if (ctx.previousSnapshot)
         env.PREVIOUS_SNAPSHOT = ctx.previousSnapshot;
+    if (ctx.runToken)
+        env[RUN_MARKER] = ctx.runToken;
     return env;
 }
 
@@ -36528,6 +36583,7 @@ async function snapshots_prepareDirectory(dir, keep) {
 
 
 
+
 async function sense(options) {
     const started = new Date();
     const platform = options.platform ?? process.platform;
@@ -36574,7 +36630,7 @@ async function sense(options) {
      */
     const publishOrWarn = async (produced) => {
         try {
-            written.push(...(await publishProduced(produced, options.snapshotsDir, present)));
+            written.push(...(await publishRecreating(produced, options.snapshotsDir, present)));
             return produced;
         }
         catch (error) {
@@ -36586,7 +36642,10 @@ async function sense(options) {
             return { ...produced, snapshot: undefined };
         }
     };
-    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform, previous)));
+    const runToken = newRunToken();
+    const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform, previous, runToken)));
+    // Whatever escaped a sensor's group and is still running goes now, not with the job.
+    await sweepEscapees(runToken, platform);
     const probeRuns = await Promise.all(probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
     // In script order, whatever order the sensors finished in.
     for (const run of sensorRuns)
@@ -36620,7 +36679,7 @@ async function sense(options) {
     written.push(await publish(options.snapshotsDir, INDEX_FILE, index.text));
     return { ...result, history: index.history, writtenFiles: written.sort() };
 }
-async function senseScript(script, options, platform, previous) {
+async function senseScript(script, options, platform, previous, runToken) {
     const content = await readFile(script.path).catch(() => undefined);
     // Read once, here: every directive (format, interval) comes from this one result. A script
     // that cannot be read has none; running it then fails and says why, as for any sensor.
@@ -36653,6 +36712,7 @@ async function senseScript(script, options, platform, previous) {
                 name: script.name,
                 snapshotsDir: options.snapshotsDir,
                 previousSnapshot,
+                runToken,
             }),
             timeoutMs: options.timeoutMs,
             maxBytes: options.maxBytes,
@@ -36775,6 +36835,21 @@ async function publishProduced(produced, dir, present) {
             await removeIfPresent(errFile);
     }
     return written;
+}
+/**
+ * A sensor may delete the whole snapshots folder while others run: it is made again, once per
+ * publish, so every sensor that ends after the deletion still has its snapshot.
+ */
+async function publishRecreating(produced, dir, present) {
+    try {
+        return await publishProduced(produced, dir, present);
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+        await mkdir(dir, { recursive: true });
+        return publishProduced(produced, dir, present);
+    }
 }
 /**
  * index.json: SPEC's field names, sorted entries, optional fields only when they apply; the

@@ -2,6 +2,7 @@
  * The environment a sensor sees: the step's own, minus what would let it change the job or
  * impersonate the runner. A sensor observes; it never changes the job.
  */
+import { RUN_MARKER } from './sweep.js'
 
 /** Runner credentials that `run:` steps never see either. */
 const RUNNER_CREDENTIALS = [
@@ -31,6 +32,8 @@ export interface SensorEnvContext {
   snapshotsDir: string
   /** Absolute path of this sensor's previous snapshot, when the previous run has one. */
   previousSnapshot?: string
+  /** This beat's token (sweep.ts), by which escaped processes are found and killed. */
+  runToken?: string
 }
 
 /** Variables the workflow set on purpose (GITHUB_TOKEN, GH_TOKEN, …) stay. */
@@ -45,5 +48,6 @@ export function sensorEnv(base: NodeJS.ProcessEnv, ctx: SensorEnvContext): NodeJ
   env.SENSOR_NAME = ctx.name
   env.SNAPSHOTS_DIR = ctx.snapshotsDir
   if (ctx.previousSnapshot) env.PREVIOUS_SNAPSHOT = ctx.previousSnapshot
+  if (ctx.runToken) env[RUN_MARKER] = ctx.runToken
   return env
 }

@@ -30,6 +30,7 @@ import { snapshotBytes, stderrTail } from './outcome.js'
 import { type ProbeName, runProbe } from './probes.js'
 import { withRetries } from './retry.js'
 import { runSensor } from './run-sensor.js'
+import { newRunToken, sweepEscapees } from './sweep.js'
 import { INDEX_FILE, probeSnapshotName, snapshotFile, stderrFile } from './names.js'
 import {
   loadPrevious,
@@ -146,7 +147,7 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
    */
   const publishOrWarn = async (produced: Produced): Promise<Produced> => {
     try {
-      written.push(...(await publishProduced(produced, options.snapshotsDir, present)))
+      written.push(...(await publishRecreating(produced, options.snapshotsDir, present)))
       return produced
     } catch (error) {
       warnings.push({
@@ -157,9 +158,12 @@ export async function sense(options: SenseOptions): Promise<SenseResult> {
       return { ...produced, snapshot: undefined }
     }
   }
+  const runToken = newRunToken()
   const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) =>
-    publishOrWarn(await senseScript(script, options, platform, previous)),
+    publishOrWarn(await senseScript(script, options, platform, previous, runToken)),
   )
+  // Whatever escaped a sensor's group and is still running goes now, not with the job.
+  await sweepEscapees(runToken, platform)
   const probeRuns = await Promise.all(
     probes.map(async (name) => publishOrWarn(await senseProbe(name, options))),
   )
@@ -210,6 +214,7 @@ async function senseScript(
   options: SenseOptions,
   platform: NodeJS.Platform,
   previous: PreviousState | undefined,
+  runToken: string,
 ): Promise<Produced> {
   const content = await readFile(script.path).catch(() => undefined)
   // Read once, here: every directive (format, interval) comes from this one result. A script
@@ -251,6 +256,7 @@ async function senseScript(
         name: script.name,
         snapshotsDir: options.snapshotsDir,
         previousSnapshot,
+        runToken,
       }),
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes,
@@ -379,6 +385,24 @@ async function publishProduced(
     else await removeIfPresent(errFile)
   }
   return written
+}
+
+/**
+ * A sensor may delete the whole snapshots folder while others run: it is made again, once per
+ * publish, so every sensor that ends after the deletion still has its snapshot.
+ */
+async function publishRecreating(
+  produced: Produced,
+  dir: string,
+  present: ReadonlySet<string>,
+): Promise<string[]> {
+  try {
+    return await publishProduced(produced, dir, present)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await mkdir(dir, { recursive: true })
+    return publishProduced(produced, dir, present)
+  }
 }
 
 /**

@@ -1,0 +1,60 @@
+/**
+ * A sensor that writes into other sensors' snapshot paths: garbage over one, a symlink to a
+ * file outside the folder over another. Each victim's snapshot is its own (publishing renames
+ * over whatever is there), and the file outside is untouched.
+ * Engine-level twins: test/sense.test.ts "replaces a symlink planted at a snapshot path" and
+ * "loses only the snapshot a sensor sabotaged".
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Workspace, workspace } from '../fixtures/action.js'
+import { expectBeatIntact, writeWitnesses } from './fixture.js'
+
+let ws: Workspace
+beforeEach(async () => {
+  ws = await workspace()
+  await writeWitnesses(ws)
+})
+afterEach(async () => {
+  await ws.cleanup()
+})
+
+describe("hostile: a sensor writes into another's snapshot path", () => {
+  it('the victims publish their own snapshots; nothing outside the folder is written', async () => {
+    const outside = path.join(ws.base, 'outside.txt')
+    await writeFile(outside, 'untouched\n')
+    const planted = path.join(ws.base, 'planted')
+    await ws.write(
+      'sensors/forger.sh',
+      `#!/usr/bin/env bash
+echo '{"signal":"forged"}' > "$SNAPSHOTS_DIR/sensor-victim.json"
+echo 'forged stderr' > "$SNAPSHOTS_DIR/sensor-victim.err"
+ln -sfn '${outside}' "$SNAPSHOTS_DIR/sensor-linked.json"
+touch '${planted}'
+echo '{"signal":"forger"}'
+`,
+    )
+    for (const victim of ['victim', 'linked']) {
+      await ws.write(
+        `sensors/${victim}.sh`,
+        `#!/usr/bin/env bash\nwhile [ ! -e '${planted}' ]; do sleep 0.05; done\necho '{"signal":"${victim}"}'\n`,
+      )
+    }
+    const run = await ws.run({ probes: 'none', concurrency: '0' })
+    await expectBeatIntact(ws, run, {
+      'sensor-forger': 'ok',
+      'sensor-victim': 'ok',
+      'sensor-linked': 'ok',
+    })
+    const dir = path.join(ws.dir, 'snapshots')
+    expect(await readFile(path.join(dir, 'sensor-victim.json'), 'utf8')).toBe(
+      '{"signal":"victim"}\n',
+    )
+    expect(await readFile(path.join(dir, 'sensor-linked.json'), 'utf8')).toBe(
+      '{"signal":"linked"}\n',
+    )
+    expect(await readFile(outside, 'utf8')).toBe('untouched\n')
+    expect(run.code).toBe(0)
+  })
+})
