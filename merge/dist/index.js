@@ -35154,13 +35154,17 @@ function patternBase(pattern) {
 }
 /**
  * Escapes a literal path for @actions/glob, as it escapes process.cwd() itself, so that a
- * working directory named `a[1]` or `x*` matches only itself.
+ * working directory named `a[1]` or `x*` matches only itself (one with a line break, also
+ * whatever differs from it in that character alone).
  */
 function globEscape(literal) {
-    return (discover_IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\'))
+    return ((discover_IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\'))
         .replace(/(\[)(?=[^/]+\])/g, '[[]')
         .replace(/\?/g, '[?]')
-        .replace(/\*/g, '[*]');
+        .replace(/\*/g, '[*]')
+        // @actions/glob splits its input at line breaks, and no escape keeps one in a pattern: a
+        // folder name holding one is matched by `?` (any one character) in its place instead.
+        .replace(/\r|\n/g, '?'));
 }
 /**
  * One `sensors` line → an absolute pattern whose literal starting folder is escaped, so a

@@ -111,13 +111,19 @@ export function patternBase(pattern: string): string {
 
 /**
  * Escapes a literal path for @actions/glob, as it escapes process.cwd() itself, so that a
- * working directory named `a[1]` or `x*` matches only itself.
+ * working directory named `a[1]` or `x*` matches only itself (one with a line break, also
+ * whatever differs from it in that character alone).
  */
 function globEscape(literal: string): string {
-  return (IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\'))
-    .replace(/(\[)(?=[^/]+\])/g, '[[]')
-    .replace(/\?/g, '[?]')
-    .replace(/\*/g, '[*]')
+  return (
+    (IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\'))
+      .replace(/(\[)(?=[^/]+\])/g, '[[]')
+      .replace(/\?/g, '[?]')
+      .replace(/\*/g, '[*]')
+      // @actions/glob splits its input at line breaks, and no escape keeps one in a pattern: a
+      // folder name holding one is matched by `?` (any one character) in its place instead.
+      .replace(/\r|\n/g, '?')
+  )
 }
 
 interface ParsedPattern {
