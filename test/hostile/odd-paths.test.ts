@@ -27,7 +27,7 @@ describe('hostile: path names with spaces, quotes, newlines and non-ASCII', () =
     const body = '#!/usr/bin/env bash\nprintf \'{"signal":"%s"}\\n\' "$SENSOR_NAME"\n'
     const files = {
       'with space.sh': 'sensor-with_space',
-      [`it's "quoted".sh`]: 'sensor-it_s__quoted_',
+      'it\'s "quoted".sh': 'sensor-it_s__quoted_',
       'new\nline.sh': 'sensor-new_line',
       'café ☕.sh': 'sensor-caf___',
     }
