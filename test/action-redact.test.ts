@@ -15,10 +15,16 @@ import {
 } from './fixtures/action.js'
 import { recomputeWorldHash } from './fixtures/oracle.js'
 
-const SECRETS = ['hunter2hunter2', 'pa"ss\\wörd', '9876543210']
+/** Plain; with characters JSON escapes; digits; characters workflow commands escape. */
+const SECRETS = ['hunter2hunter2', 'pa"ss\\wörd', '9876543210', '50%off,a:b']
 /** Each secret as printed inside a JSON string. */
 const ESCAPED = SECRETS.map((s) => JSON.stringify(s).slice(1, -1))
-const FORBIDDEN = [...new Set([...SECRETS, ...ESCAPED])]
+/** Each secret as a workflow command carries it: in a message, and in a property. */
+const COMMAND_ESCAPED = SECRETS.flatMap((s) => {
+  const data = s.replace(/%/g, '%25')
+  return [data, data.replace(/:/g, '%3A').replace(/,/g, '%2C')]
+})
+const FORBIDDEN = [...new Set([...SECRETS, ...ESCAPED, ...COMMAND_ESCAPED])]
 /**
  * The start of a value, as a parse error or an excerpt would quote it (not the number's: four
  * digits turn up by chance in hashes).
@@ -29,7 +35,7 @@ const CLEAN = { signal: { fine: true }, detail: { n: 1 } }
 let ws: Workspace
 beforeEach(async () => {
   ws = await workspace()
-  const [plain, quoted, numeric] = SECRETS
+  const [plain, quoted, numeric, percent] = SECRETS
   await ws.write(
     'sensors/leaky.sh',
     jsonSensor({
@@ -39,7 +45,7 @@ beforeEach(async () => {
   )
   await ws.write(
     'sensors/fails.sh',
-    `#!/usr/bin/env bash\necho '::warning::${plain}' >&2\necho '##[error]${quoted}' >&2\nexit 3\n`,
+    `#!/usr/bin/env bash\necho '::warning::${plain}' >&2\necho '##[error]${quoted}' >&2\necho '${percent}' >&2\nexit 3\n`,
   )
   await ws.write('sensors/garbage.sh', `#!/usr/bin/env bash\necho "token=${plain}"\n`)
   await ws.write(`sensors/named-${plain}.sh`, '#!/usr/bin/env bash\nexit 1\n')
@@ -88,7 +94,9 @@ describe('redact (bundle)', () => {
     const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'))
     // The runner masks them in its log too: each value and its escaped form, first of all.
     expect(run.stdout.split('\n').slice(0, masks.length)).toEqual(masks)
-    expect(masks.map((l) => l.slice('::add-mask::'.length)).sort()).toEqual([...FORBIDDEN].sort())
+    expect(masks.map((l) => l.slice('::add-mask::'.length)).sort()).toEqual(
+      [...new Set([...SECRETS, ...ESCAPED].map((f) => f.replace(/%/g, '%25')))].sort(),
+    )
     const afterMasks = run.stdout.split('\n').slice(masks.length).join('\n')
     // Five sensors, one probe, index.json.
     const files = await expectAllRedacted({ ...run, stdout: afterMasks }, 7)

@@ -30885,7 +30885,9 @@ function runnerHost(env) {
             redactStreams(r);
         },
         log: logResult,
-        notice: (message) => lib_core/* notice */.lm(message),
+        // Commands escape `%`, CR, LF (and `:` `,` in properties) before the streams see them, so a
+        // value holding one is replaced here, ahead of the escaping, as well.
+        notice: (message) => lib_core/* notice */.lm(clean(message)),
         writeOutputs: (values) => {
             // core.setOutput writes GITHUB_OUTPUT with a heredoc delimiter for multi-line values;
             // without that file it would print `::set-output`, so print plain lines instead.
@@ -30907,11 +30909,11 @@ function runnerHost(env) {
         annotate: (plan) => {
             // core escapes `%`, CR, LF (and `:` `,` in properties): no text can bend the command.
             for (const a of plan.errors)
-                lib_core/* error */.z3(a.message, annotationProperties(a));
+                lib_core/* error */.z3(clean(a.message), annotationProperties(a, clean));
             for (const a of plan.warnings)
-                lib_core/* warning */.$e(a.message, annotationProperties(a));
+                lib_core/* warning */.$e(clean(a.message), annotationProperties(a, clean));
         },
-        fail: (message) => lib_core/* setFailed */.C1(message),
+        fail: (message) => lib_core/* setFailed */.C1(clean(message)),
     };
 }
 function terminalHost(env) {
@@ -30957,12 +30959,12 @@ function printOutputs(values) {
     const lines = Object.entries(values).map(([name, value]) => `${name}=${value}\n`);
     process.stdout.write(lines.join(''));
 }
-function annotationProperties(a) {
+function annotationProperties(a, clean) {
+    const title = clean(a.title);
     if (a.file === undefined)
-        return { title: a.title };
-    return a.line === undefined
-        ? { title: a.title, file: a.file }
-        : { title: a.title, file: a.file, startLine: a.line };
+        return { title };
+    const file = clean(a.file);
+    return a.line === undefined ? { title, file } : { title, file, startLine: a.line };
 }
 /**
  * Appends the summary page to the step's summary file. The budget is SUMMARY_LIMIT less what

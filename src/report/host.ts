@@ -64,7 +64,9 @@ function runnerHost(env: NodeJS.ProcessEnv): Host {
       redactStreams(r)
     },
     log: logResult,
-    notice: (message) => core.notice(message),
+    // Commands escape `%`, CR, LF (and `:` `,` in properties) before the streams see them, so a
+    // value holding one is replaced here, ahead of the escaping, as well.
+    notice: (message) => core.notice(clean(message)),
     writeOutputs: (values) => {
       // core.setOutput writes GITHUB_OUTPUT with a heredoc delimiter for multi-line values;
       // without that file it would print `::set-output`, so print plain lines instead.
@@ -82,10 +84,10 @@ function runnerHost(env: NodeJS.ProcessEnv): Host {
     },
     annotate: (plan) => {
       // core escapes `%`, CR, LF (and `:` `,` in properties): no text can bend the command.
-      for (const a of plan.errors) core.error(a.message, annotationProperties(a))
-      for (const a of plan.warnings) core.warning(a.message, annotationProperties(a))
+      for (const a of plan.errors) core.error(clean(a.message), annotationProperties(a, clean))
+      for (const a of plan.warnings) core.warning(clean(a.message), annotationProperties(a, clean))
     },
-    fail: (message) => core.setFailed(message),
+    fail: (message) => core.setFailed(clean(message)),
   }
 }
 
@@ -135,15 +137,14 @@ function printOutputs(values: Record<Outputs, string>): void {
   process.stdout.write(lines.join(''))
 }
 
-function annotationProperties(a: {
-  title: string
-  file?: string
-  line?: number
-}): core.AnnotationProperties {
-  if (a.file === undefined) return { title: a.title }
-  return a.line === undefined
-    ? { title: a.title, file: a.file }
-    : { title: a.title, file: a.file, startLine: a.line }
+function annotationProperties(
+  a: { title: string; file?: string; line?: number },
+  clean: (text: string) => string,
+): core.AnnotationProperties {
+  const title = clean(a.title)
+  if (a.file === undefined) return { title }
+  const file = clean(a.file)
+  return a.line === undefined ? { title, file } : { title, file, startLine: a.line }
 }
 
 /**
