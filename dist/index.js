@@ -29780,19 +29780,17 @@ function createRedactor(values) {
         const decoded = decodeJson(b);
         if (!decoded.ok)
             return bytes(b);
-        let clean;
         try {
-            clean = value(decoded.value);
+            const serialized = JSON.stringify(value(decoded.value));
+            // Nothing to hide anywhere: the bytes stay as the sensor printed them.
+            if (serialized === JSON.stringify(decoded.value) && bytes(b) === b)
+                return b;
+            return wholeOrMask(Buffer.from(`${holds(serialized) ? text(serialized) : serialized}\n`));
         }
         catch {
             // Nested deeper than the stack allows: the text is all that can be redacted.
             return wholeOrMask(bytes(b));
         }
-        const serialized = JSON.stringify(clean);
-        // Nothing to hide anywhere: the bytes stay as the sensor printed them.
-        if (serialized === JSON.stringify(decoded.value) && bytes(b) === b)
-            return b;
-        return wholeOrMask(Buffer.from(`${holds(serialized) ? text(serialized) : serialized}\n`));
     };
     return { active: true, forms, text, bytes, value, json };
 }

@@ -52,6 +52,29 @@ function outputsTable(stdout: string): Map<string, string> {
 }
 
 describe('@github/local-action', () => {
+  it('.env.example sets every input of action.yml, at its default but upload', async () => {
+    const action = parse(await readFile(path.join(ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: string }>
+    }
+    const lines = (await readFile(path.join(ROOT, '.env.example'), 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+    const values = Object.fromEntries(
+      lines.map((l) => [
+        l.slice('INPUT_'.length, l.indexOf('=')).toLowerCase(),
+        l.slice(l.indexOf('=') + 1),
+      ]),
+    )
+    const expected = Object.fromEntries(
+      Object.entries(action.inputs).map(([name, input]) => {
+        const value = name === 'upload' ? 'false' : (input.default ?? '')
+        // An expression (the token's default) is the runner's to expand: empty stands for it.
+        return [name, value.startsWith('${{') ? '' : value]
+      }),
+    )
+    expect(values).toEqual(expected)
+  })
+
   it('runs src/main.ts with .env.example and shows every output of action.yml', async () => {
     const action = parse(await readFile(path.join(ROOT, 'action.yml'), 'utf8')) as {
       outputs: Record<string, unknown>

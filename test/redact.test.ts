@@ -45,6 +45,12 @@ describe('createRedactor', () => {
     expect(spans.json(Buffer.from('{"a":"hid"}')).toString()).toBe('"***"\n')
   })
 
+  it('redacts a snapshot nested deeper than the stack, and keeps it JSON', () => {
+    const depth = 200_000
+    const out = r.json(Buffer.from(`${'['.repeat(depth)}"x-hunter22"${']'.repeat(depth)}`))
+    expect(out.toString()).toBe(`${'['.repeat(depth)}"x-***"${']'.repeat(depth)}`)
+  })
+
   it('keeps `__proto__` a plain key', () => {
     const out = r.json(Buffer.from('{"__proto__":{"hunter22":1}}')).toString()
     expect(out).toBe('{"__proto__":{"***":1}}\n')
