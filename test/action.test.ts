@@ -261,7 +261,6 @@ describe('outside a runner', () => {
       { GITHUB_ACTIONS: undefined, GITHUB_OUTPUT: undefined, GITHUB_STEP_SUMMARY: undefined },
     )
     expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/^warning: redact: no effect yet: /m)
     expect(run.stdout).toMatch(/^warning: sensor-plain: not executable \(sensors\/plain.sh\): /m)
     expect(run.stdout).not.toContain('hunter22')
     expect(run.stdout).not.toMatch(/^::/m)
