@@ -119,7 +119,7 @@ async function uploadPhase(
     host.notice('Artifact upload skipped: the Actions runtime is not available here.')
     return { note, warnings: [] }
   }
-  if (isGhes(env)) {
+  if (isGhes(env.GITHUB_SERVER_URL)) {
     const message = ghesMessage(env, result.snapshotsDir)
     const note = 'not uploaded: GitHub Enterprise Server'
     if (settings.upload === UploadMode.Always) return { note, failure: message, warnings: [] }

@@ -29688,7 +29688,7 @@ async function uploadPhase(settings, result, env, host) {
         host.notice('Artifact upload skipped: the Actions runtime is not available here.');
         return { note, warnings: [] };
     }
-    if (isGhes(env)) {
+    if (isGhes(env.GITHUB_SERVER_URL)) {
         const message = ghesMessage(env, result.snapshotsDir);
         const note = 'not uploaded: GitHub Enterprise Server';
         if (settings.upload === UploadMode.Always)
@@ -29726,6 +29726,8 @@ async function uploadPhase(settings, result, env, host) {
     }
 }
 
+// EXTERNAL MODULE: ./src/upload/artifact.ts
+var upload_artifact = __nccwpck_require__(76067);
 ;// CONCATENATED MODULE: ./src/previous/auto.ts
 /**
  * `previous: auto`: finds the previous beat's snapshots artifact through the GitHub REST API and
@@ -29780,6 +29782,7 @@ async function uploadPhase(settings, result, env, host) {
  * Self-hosted runners behind a proxy: the lookup uses Node's `fetch`, which does not read
  * HTTPS_PROXY; where only a proxy reaches the API, the lookup fails with one network warning.
  */
+
 
 
 /** REST calls per lookup, the download's included (SPEC). */
@@ -29887,7 +29890,7 @@ function targetOf(req) {
         };
     }
     const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    if (isGhes(server)) {
+    if ((0,upload_artifact.isGhes)(server)) {
         return {
             kind: 'unsupported',
             warning: `previous: auto does not work on GitHub Enterprise Server (GITHUB_SERVER_URL=${server}): ` +
@@ -29954,17 +29957,6 @@ function workflowPathOf(ref, repository) {
         ? path.slice(prefix.length)
         : path.split('/').slice(2).join('/');
     return /^\.github\/workflows\/[^/]+$/.test(rel) ? rel : undefined;
-}
-/** The same rule @actions/artifact applies (`isGhes`), so both agree on where it works. */
-function isGhes(serverUrl) {
-    let host;
-    try {
-        host = new URL(serverUrl).hostname.toUpperCase();
-    }
-    catch {
-        return true;
-    }
-    return host !== 'GITHUB.COM' && !host.endsWith('.GHE.COM') && !host.endsWith('.LOCALHOST');
 }
 async function lookup(ctx) {
     const { owner, repo, runId, runAttempt, workflowPath, branch } = ctx.target;
@@ -36910,8 +36902,6 @@ async function mapBounded(items, limit, fn) {
     return results;
 }
 
-// EXTERNAL MODULE: ./src/upload/artifact.ts
-var upload_artifact = __nccwpck_require__(76067);
 ;// CONCATENATED MODULE: ./src/sense/index-file.ts
 /** index.json stays under this size by dropping its oldest history first. */
 const INDEX_WRITE_MAX_BYTES = 4 * 1024 * 1024;
@@ -37471,17 +37461,17 @@ function runtimePresent(env) {
 }
 /**
  * True on GitHub Enterprise Server, where @actions/artifact (v2 and later) refuses to run: the
- * same test as the library's, so the two never disagree. github.com, GHE.com (`*.ghe.com`) and
- * `*.localhost` are not GHES; an unset GITHUB_SERVER_URL means github.com.
+ * library's own test, so the two never disagree (and `previous: auto` asks this one too).
+ * github.com, GHE.com (`*.ghe.com`) and `*.localhost` are not GHES; an unset
+ * GITHUB_SERVER_URL means github.com; one that is not a URL is no github.com either.
  */
-function isGhes(env) {
+function isGhes(serverUrl) {
     let host;
     try {
-        host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+        host = new URL(serverUrl || 'https://github.com').hostname.toLowerCase();
     }
     catch {
-        // Not a URL: not GHES's to decide; the library's own error says what is wrong.
-        return false;
+        return true;
     }
     return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
 }

@@ -53,6 +53,7 @@
  */
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { isGhes } from '../upload/artifact.js'
 
 /** REST calls per lookup, the download's included (SPEC). */
 export const MAX_CALLS = 10
@@ -321,17 +322,6 @@ function workflowPathOf(ref: string, repository: string): string | undefined {
     ? path.slice(prefix.length)
     : path.split('/').slice(2).join('/')
   return /^\.github\/workflows\/[^/]+$/.test(rel) ? rel : undefined
-}
-
-/** The same rule @actions/artifact applies (`isGhes`), so both agree on where it works. */
-function isGhes(serverUrl: string): boolean {
-  let host: string
-  try {
-    host = new URL(serverUrl).hostname.toUpperCase()
-  } catch {
-    return true
-  }
-  return host !== 'GITHUB.COM' && !host.endsWith('.GHE.COM') && !host.endsWith('.LOCALHOST')
 }
 
 interface ApiRun {

@@ -65,16 +65,16 @@ export function runtimePresent(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * True on GitHub Enterprise Server, where @actions/artifact (v2 and later) refuses to run: the
- * same test as the library's, so the two never disagree. github.com, GHE.com (`*.ghe.com`) and
- * `*.localhost` are not GHES; an unset GITHUB_SERVER_URL means github.com.
+ * library's own test, so the two never disagree (and `previous: auto` asks this one too).
+ * github.com, GHE.com (`*.ghe.com`) and `*.localhost` are not GHES; an unset
+ * GITHUB_SERVER_URL means github.com; one that is not a URL is no github.com either.
  */
-export function isGhes(env: NodeJS.ProcessEnv): boolean {
+export function isGhes(serverUrl: string | undefined): boolean {
   let host: string
   try {
-    host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase()
+    host = new URL(serverUrl || 'https://github.com').hostname.toLowerCase()
   } catch {
-    // Not a URL: not GHES's to decide; the library's own error says what is wrong.
-    return false
+    return true
   }
   return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost')
 }
