@@ -36640,7 +36640,7 @@ async function sense(options) {
     };
     const runToken = newRunToken();
     const sensorRuns = await mapBounded(scripts, options.concurrency, async (script) => publishOrWarn(await senseScript(script, options, platform, previous, runToken)));
-    // Whatever escaped a sensor's group and is still running goes now, not with the job.
+    // Whatever escaped a sensor's group and still runs is killed here, before the job ends.
     await sweepEscapees(runToken, platform);
     const probeRuns = await Promise.all(probes.map(async (name) => publishOrWarn(await senseProbe(name, options))));
     // In script order, whatever order the sensors finished in.
