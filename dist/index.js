@@ -28422,7 +28422,7 @@ var Inputs;
  * The one place defaults live. The code applies them when an `INPUT_*` variable is absent
  * (as outside a runner); action.yml repeats them for the runner, and a test holds the two equal.
  */
-const constants_DEFAULTS = {
+const DEFAULTS = {
     [Inputs.Sensors]: 'sensors/*.sh',
     [Inputs.WorkingDirectory]: '.',
     [Inputs.SnapshotsDir]: 'snapshots',
@@ -28959,7 +28959,7 @@ const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', 
 /** The raw value of an input as the runner passes it, or its default when absent or blank. */
 function rawInput(env, input) {
     const value = env[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`]?.trim() ?? '';
-    return value === '' ? constants_DEFAULTS[input] : value;
+    return value === '' ? DEFAULTS[input] : value;
 }
 function getInputs(env = process.env) {
     const errors = [];
@@ -29007,11 +29007,6 @@ function getInputs(env = process.env) {
         inputs.artifactName = shardArtifactName(inputs.artifactName, inputs.shard);
     return inputs;
 }
-/** Names of inputs set to something other than their default: the features behind them that
- * this version does not implement yet are reported as having no effect. */
-function nonDefaultInputs(env, inputs) {
-    return inputs.filter((input) => rawInput(env, input) !== DEFAULTS[input]);
-}
 function quote(value) {
     return JSON.stringify(value);
 }
@@ -29030,7 +29025,7 @@ function previousInput(value, workingDirectory) {
  */
 function githubToken(env) {
     const value = rawInput(env, Inputs.GithubToken);
-    return value === constants_DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
+    return value === DEFAULTS[Inputs.GithubToken] ? (env.GITHUB_TOKEN ?? '') : value;
 }
 function patternList(value) {
     const patterns = value

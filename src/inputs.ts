@@ -160,12 +160,6 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
   return inputs
 }
 
-/** Names of inputs set to something other than their default: the features behind them that
- * this version does not implement yet are reported as having no effect. */
-export function nonDefaultInputs(env: NodeJS.ProcessEnv, inputs: readonly Inputs[]): Inputs[] {
-  return inputs.filter((input) => rawInput(env, input) !== DEFAULTS[input])
-}
-
 function quote(value: string): string {
   return JSON.stringify(value)
 }
