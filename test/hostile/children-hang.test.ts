@@ -3,22 +3,15 @@
  * timeout its whole group goes, grandchildren included, and the rest of the beat is untouched.
  */
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Workspace, workspace } from '../fixtures/action.js'
+import { describe, expect, it } from 'vitest'
 import { recordedPids } from '../fixtures/sensors.js'
-import { expectBeatIntact, expectNoStray, writeWitnesses } from './fixture.js'
+import { expectBeatIntact, expectNoStray, hostileWorkspace } from './fixture.js'
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: many children, then a hang', () => {
   it('kills the whole group at the timeout and keeps every other result', async () => {
+    const ws = hostile.ws
     const pids = path.join(ws.base, 'pids')
     await ws.write(
       'sensors/breeder.sh',

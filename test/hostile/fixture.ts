@@ -7,8 +7,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { expect } from 'vitest'
-import type { ActionRun, Workspace } from '../fixtures/action.js'
+import { afterEach, beforeEach, expect } from 'vitest'
+import { type ActionRun, type Workspace, workspace } from '../fixtures/action.js'
 import { settledAlive } from '../fixtures/processes.js'
 import { killRecorded } from '../fixtures/sensors.js'
 
@@ -17,6 +17,27 @@ export const WITNESSES = ['aaa-witness', 'zzz-witness'] as const
 /** The bytes each witness prints: its snapshot must be exactly these. */
 export function witnessBytes(name: string): string {
   return `{"signal":{"witness":"${name}"},"detail":{"pid":0}}\n`
+}
+
+/**
+ * Registers, for every test of the calling file, a fresh workspace holding the two witnesses,
+ * cleaned up (its running action and sensors ended) after the test. Read `.ws` inside a test.
+ */
+export function hostileWorkspace(): { readonly ws: Workspace } {
+  let current: Workspace | undefined
+  beforeEach(async () => {
+    current = await workspace()
+    await writeWitnesses(current)
+  })
+  afterEach(async () => {
+    await current?.cleanup()
+  })
+  return {
+    get ws(): Workspace {
+      if (current === undefined) throw new Error('hostileWorkspace: read .ws inside a test')
+      return current
+    },
+  }
 }
 
 /** Writes the two witnesses into `sensors/` (or `folder`). */

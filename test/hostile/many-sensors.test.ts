@@ -4,23 +4,17 @@
  */
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { commands, type Workspace, workspace } from '../fixtures/action.js'
-import { expectBeatIntact, writeWitnesses } from './fixture.js'
+import { describe, expect, it } from 'vitest'
+import { commands } from '../fixtures/action.js'
+import { expectBeatIntact, hostileWorkspace } from './fixture.js'
 
 const COUNT = 500
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: 500 sensors', () => {
   it('runs them all and keeps every result', async () => {
+    const ws = hostile.ws
     const expected: Record<string, string> = {}
     for (let i = 0; i < COUNT; i++) {
       const name = `s${String(i).padStart(3, '0')}`

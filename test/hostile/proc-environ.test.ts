@@ -8,23 +8,16 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Workspace, workspace } from '../fixtures/action.js'
-import { expectBeatIntact, writeWitnesses } from './fixture.js'
+import { describe, expect, it } from 'vitest'
+import { expectBeatIntact, hostileWorkspace } from './fixture.js'
 
 const RUNTIME_TOKEN = 'runtime-token-visible-through-proc'
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: a sensor reads the action environment through /proc/$PPID/environ', () => {
   it("sees the action's runtime token and file-command paths, which its own env lacks", async () => {
+    const ws = hostile.ws
     await ws.write(
       'sensors/snoop.sh',
       `#!/usr/bin/env bash

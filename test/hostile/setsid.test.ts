@@ -6,22 +6,15 @@
  * stdout open".
  */
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Workspace, workspace } from '../fixtures/action.js'
+import { describe, expect, it } from 'vitest'
 import { recordedPids } from '../fixtures/sensors.js'
-import { expectBeatIntact, expectNoStray, writeWitnesses } from './fixture.js'
+import { expectBeatIntact, expectNoStray, hostileWorkspace } from './fixture.js'
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: setsid escapes', () => {
   it('returns, keeps every result, and leaves no escaped process running', async () => {
+    const ws = hostile.ws
     const pids = path.join(ws.base, 'pids')
     await ws.write(
       'sensors/escape.sh',

@@ -4,23 +4,16 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Workspace, workspace } from '../fixtures/action.js'
-import { expectBeatIntact, writeWitnesses } from './fixture.js'
+import { describe, expect, it } from 'vitest'
+import { expectBeatIntact, hostileWorkspace } from './fixture.js'
 
 const SIGNALS = ['HUP', 'INT', 'QUIT', 'ABRT', 'KILL', 'SEGV', 'PIPE', 'TERM', 'USR1'] as const
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: exit by each common signal', () => {
   it(`${SIGNALS.join(', ')}: each is killed, named, and nothing else is touched`, async () => {
+    const ws = hostile.ws
     for (const sig of SIGNALS) {
       // The process that dies is `sleep`, exec'd in place of the shell (bash ignores QUIT
       // and, in scripts, may defer INT), signalled by a helper once the exec is done.

@@ -5,9 +5,9 @@
  * The runner-model check of each command form: test/action-report.test.ts "a sensor cannot
  * issue workflow commands through the action".
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { commands, type Workspace, workspace } from '../fixtures/action.js'
-import { expectBeatIntact, writeWitnesses } from './fixture.js'
+import { describe, expect, it } from 'vitest'
+import { commands } from '../fixtures/action.js'
+import { expectBeatIntact, hostileWorkspace } from './fixture.js'
 
 /** Command forms, repeated to 10,000 lines by the sensor. */
 const FORMS = [
@@ -43,17 +43,11 @@ function outsideGuards(lines: string[]): string[] {
   return acted
 }
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe('hostile: 10,000 lines of workflow commands', () => {
   it('reach the log only as text; the action issues none of them', async () => {
+    const ws = hostile.ws
     const lines = FORMS.map((l) => `'${l}'`).join(' ')
     await ws.write(
       'sensors/commander.sh',

@@ -7,21 +7,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Workspace, workspace } from '../fixtures/action.js'
-import { expectBeatIntact, writeWitnesses } from './fixture.js'
+import { describe, expect, it } from 'vitest'
+import { expectBeatIntact, hostileWorkspace } from './fixture.js'
 
-let ws: Workspace
-beforeEach(async () => {
-  ws = await workspace()
-  await writeWitnesses(ws)
-})
-afterEach(async () => {
-  await ws.cleanup()
-})
+const hostile = hostileWorkspace()
 
 describe("hostile: a sensor writes into another's snapshot path", () => {
   it('the victims publish their own snapshots; nothing outside the folder is written', async () => {
+    const ws = hostile.ws
     const outside = path.join(ws.base, 'outside.txt')
     await writeFile(outside, 'untouched\n')
     const planted = path.join(ws.base, 'planted')
