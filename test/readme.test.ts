@@ -10,10 +10,12 @@ import { parse } from 'yaml'
 import { ROOT } from './fixtures/action.js'
 
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-const ACTION = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+type ActionYml = {
   inputs: Record<string, { default?: string }>
   outputs: Record<string, unknown>
 }
+const ACTION = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+const MERGE = parse(readFileSync(path.join(ROOT, 'merge/action.yml'), 'utf8')) as ActionYml
 
 /** The rows of the first table under the `## <heading>` line, as cells without their pipes. */
 function tableUnder(markdown: string, heading: string): string[][] {
@@ -65,6 +67,15 @@ describe('README.md', () => {
     const rows = tableUnder(README, 'Outputs')
     expect(rows.map((r) => code(r[0]))).toEqual(Object.keys(ACTION.outputs))
     for (const r of rows) expect(r[1], `${r[0]} has no meaning`).not.toBe('')
+  })
+
+  it('lists every input of merge/action.yml with its default, in its order', () => {
+    const rows = tableUnder(README, 'Merge inputs')
+    expect(rows.map((r) => code(r[0]))).toEqual(Object.keys(MERGE.inputs))
+    expect(Object.fromEntries(rows.map((r) => [code(r[0]), defaultOf(r[1])]))).toEqual(
+      Object.fromEntries(Object.entries(MERGE.inputs).map(([k, v]) => [k, v.default ?? ''])),
+    )
+    for (const r of rows) expect(r[2], `${r[0]} has no meaning`).not.toBe('')
   })
 
   it('sends no reader to the project-internal contract', () => {
