@@ -30512,6 +30512,7 @@ var artifact = __nccwpck_require__(76067);
 
 
 
+
 /** REST calls per lookup, the download's included (SPEC). */
 const MAX_CALLS = 10;
 /** The whole of `previous: auto`, lookup and download (SPEC). */
@@ -30560,7 +30561,7 @@ async function fetchPrevious(req, parentDir) {
         return {
             kind: 'failed',
             warning: `previous: auto found artifact ${found.artifactId} of run ${found.runId} but cannot ` +
-                `create a folder for it under ${parentDir}: ${messageOf(err)}. Check that RUNNER_TEMP ` +
+                `create a folder for it under ${parentDir}: ${(0,src_util/* messageOf */.bD)(err)}. Check that RUNNER_TEMP ` +
                 `is a writable folder. ${GOING_ON}`,
             calls: ctx.calls,
         };
@@ -30904,7 +30905,7 @@ async function download(ctx, found, dir) {
     catch (err) {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
         throw new LookupError(`previous: auto found ${subject} but could not load @actions/artifact to download it: ` +
-            `${messageOf(err)}. ${GOING_ON}`);
+            `${(0,src_util/* messageOf */.bD)(err)}. ${GOING_ON}`);
     }
     if (ctx.calls >= MAX_CALLS)
         throw new LookupError(`previous: auto has no REST call left. ${GOING_ON}`);
@@ -30960,7 +30961,7 @@ function downloadError(subject, runId, error, retryCauses) {
     const status = error.status;
     const lead = `previous: auto found ${subject} but could not download it:`;
     if (status === 401 || status === 403) {
-        return new LookupError(`${lead} the zip endpoint answered ${status} (${messageOf(error)}). To fix it, ` +
+        return new LookupError(`${lead} the zip endpoint answered ${status} (${(0,src_util/* messageOf */.bD)(error)}). To fix it, ` +
             `${PERMISSIONS_FIX}. ${GOING_ON}`);
     }
     if (status === 404 || status === 410) {
@@ -30969,7 +30970,7 @@ function downloadError(subject, runId, error, retryCauses) {
     }
     const cause = retryCauses.at(-1);
     const corrupt = cause !== undefined && /zip/i.test(cause);
-    return new LookupError(`${lead} ${messageOf(error)}${cause ? ` (cause: ${cause})` : ''}. ` +
+    return new LookupError(`${lead} ${(0,src_util/* messageOf */.bD)(error)}${cause ? ` (cause: ${cause})` : ''}. ` +
         (corrupt
             ? `The artifact is corrupt: delete it from run ${runId}; the next ` +
                 'run then uses an older one or starts afresh. '
@@ -31045,16 +31046,13 @@ function unescapeCommand(text) {
 function causeOf(err) {
     const cause = err.cause;
     if (cause === undefined)
-        return messageOf(err);
+        return (0,src_util/* messageOf */.bD)(err);
     const code = cause.code;
-    const text = messageOf(cause);
+    const text = (0,src_util/* messageOf */.bD)(cause);
     return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }
 function unexpected(err) {
-    return `previous: auto failed unexpectedly: ${messageOf(err)}. Please report this. ${GOING_ON}`;
-}
-function messageOf(err) {
-    return err instanceof Error ? err.message : String(err);
+    return `previous: auto failed unexpectedly: ${(0,src_util/* messageOf */.bD)(err)}. Please report this. ${GOING_ON}`;
 }
 
 ;// CONCATENATED MODULE: ./src/previous/source.ts
@@ -35234,7 +35232,7 @@ function parseDirectives(content) {
             const hint = isKnownKey(key.toLowerCase())
                 ? ` Keys are lower case: write \`${key.toLowerCase()}\`.`
                 : '';
-            problem(`Unknown directive key ${show(key)}; known keys: ${KNOWN_KEYS.join(', ')}.${hint} ` +
+            problem(`Unknown directive key ${quoteCut(key)}; known keys: ${KNOWN_KEYS.join(', ')}.${hint} ` +
                 'The line is ignored.');
             return;
         }
@@ -35250,28 +35248,37 @@ function parseDirectives(content) {
                 directives.intervalS = seconds;
             }
             else {
-                problem(`\`interval\` is ${show(value)}. ${intervalAdvice(value)}`);
+                problem(`\`interval\` is ${quoteCut(value)}. ${intervalAdvice(value)}`);
             }
         }
         else if (FORMATS.includes(value)) {
             directives.format = value;
         }
         else {
-            problem(`\`format\` is ${show(value)}. Accepted: \`nagios\` (a Nagios plugin's output), or ` +
+            problem(`\`format\` is ${quoteCut(value)}. Accepted: \`nagios\` (a Nagios plugin's output), or ` +
                 '`json`, the default.');
         }
     });
     return { directives, problems };
 }
 /**
- * The first bytes of the script at `path`: at most DIRECTIVE_HEAD_BYTES, cut after the last
- * line break when the file is longer, so the last line parsed is never half of one (a cut
- * `interval=3600` must not read as `interval=36`). A file with no line break in its first
- * 64 KiB gives an empty buffer. Rejects with the file system's error (ENOENT, EACCES, EISDIR):
- * the caller decides what an unreadable script means.
+ * The part of a script's bytes directives are read from: at most DIRECTIVE_HEAD_BYTES, cut
+ * after the last line break when the content is longer, so the last line parsed is never half
+ * of one (a cut `interval=3600` must not read as `interval=36`). Content with no line break in
+ * its first 64 KiB gives an empty buffer. Pure: the engine passes the bytes it already read.
+ */
+function scriptHead(content) {
+    if (content.length <= DIRECTIVE_HEAD_BYTES)
+        return content;
+    const lastBreak = content.lastIndexOf(0x0a, DIRECTIVE_HEAD_BYTES - 1);
+    return content.subarray(0, lastBreak + 1);
+}
+/**
+ * `scriptHead` of the script at `path`, reading no more than it needs. Rejects with the file
+ * system's error (ENOENT, EACCES, EISDIR): the caller decides what an unreadable script means.
  */
 async function readScriptHead(path) {
-    const handle = await (0,promises_.open)(path, 'r');
+    const handle = await open(path, 'r');
     try {
         // One byte over the limit tells a file of exactly 64 KiB from a longer one.
         const buffer = Buffer.alloc(DIRECTIVE_HEAD_BYTES + 1);
@@ -35282,10 +35289,7 @@ async function readScriptHead(path) {
                 break;
             filled += bytesRead;
         }
-        if (filled <= DIRECTIVE_HEAD_BYTES)
-            return buffer.subarray(0, filled);
-        const lastBreak = buffer.lastIndexOf(0x0a, DIRECTIVE_HEAD_BYTES - 1);
-        return buffer.subarray(0, lastBreak + 1);
+        return scriptHead(buffer.subarray(0, filled));
     }
     finally {
         await handle.close();
@@ -35349,7 +35353,7 @@ function trimBlanks(text) {
     return text.slice(start, end);
 }
 /** A key or value quoted for a message, cut like a problem's text. */
-function show(value) {
+function quoteCut(value) {
     return JSON.stringify(cut(value));
 }
 function cut(text) {
@@ -36908,10 +36912,10 @@ async function sense(options) {
     return { ...result, history: index.history, writtenFiles: written.sort() };
 }
 async function senseScript(script, options, platform, previous, runToken) {
+    // Read once, here: its hash and every directive (format, interval) come from these bytes. A
+    // script that cannot be read has no directives; running it then fails and says why.
     const content = await (0,promises_.readFile)(script.path).catch(() => undefined);
-    // Read once, here: every directive (format, interval) comes from this one result. A script
-    // that cannot be read has none; running it then fails and says why, as for any sensor.
-    const { directives, problems } = await readDirectives(script.path).catch(() => ({ directives: { format: 'json' }, problems: [] }));
+    const { directives, problems } = parseDirectives(scriptHead(content ?? Buffer.alloc(0)));
     const warnings = directiveWarnings(script, problems, options);
     const scriptSha256 = content ? (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') : undefined;
     if (directives.intervalS !== undefined && !options.cancel?.aborted) {

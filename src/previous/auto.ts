@@ -54,6 +54,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isGhes } from '../upload/artifact.js'
+import { messageOf } from '../util.js'
 
 /** REST calls per lookup, the download's included (SPEC). */
 export const MAX_CALLS = 10
@@ -784,8 +785,4 @@ function causeOf(err: unknown): string {
 
 function unexpected(err: unknown): string {
   return `previous: auto failed unexpectedly: ${messageOf(err)}. Please report this. ${GOING_ON}`
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -120,7 +120,7 @@ export function parseDirectives(content: Buffer | string): DirectivesResult {
         ? ` Keys are lower case: write \`${key.toLowerCase()}\`.`
         : ''
       problem(
-        `Unknown directive key ${show(key)}; known keys: ${KNOWN_KEYS.join(', ')}.${hint} ` +
+        `Unknown directive key ${quoteCut(key)}; known keys: ${KNOWN_KEYS.join(', ')}.${hint} ` +
           'The line is ignored.',
       )
       return
@@ -137,13 +137,13 @@ export function parseDirectives(content: Buffer | string): DirectivesResult {
       if (SECONDS.test(value) && seconds > 0 && Number.isFinite(seconds)) {
         directives.intervalS = seconds
       } else {
-        problem(`\`interval\` is ${show(value)}. ${intervalAdvice(value)}`)
+        problem(`\`interval\` is ${quoteCut(value)}. ${intervalAdvice(value)}`)
       }
     } else if ((FORMATS as readonly string[]).includes(value)) {
       directives.format = value as SensorFormat
     } else {
       problem(
-        `\`format\` is ${show(value)}. Accepted: \`nagios\` (a Nagios plugin's output), or ` +
+        `\`format\` is ${quoteCut(value)}. Accepted: \`nagios\` (a Nagios plugin's output), or ` +
           '`json`, the default.',
       )
     }
@@ -152,11 +152,20 @@ export function parseDirectives(content: Buffer | string): DirectivesResult {
 }
 
 /**
- * The first bytes of the script at `path`: at most DIRECTIVE_HEAD_BYTES, cut after the last
- * line break when the file is longer, so the last line parsed is never half of one (a cut
- * `interval=3600` must not read as `interval=36`). A file with no line break in its first
- * 64 KiB gives an empty buffer. Rejects with the file system's error (ENOENT, EACCES, EISDIR):
- * the caller decides what an unreadable script means.
+ * The part of a script's bytes directives are read from: at most DIRECTIVE_HEAD_BYTES, cut
+ * after the last line break when the content is longer, so the last line parsed is never half
+ * of one (a cut `interval=3600` must not read as `interval=36`). Content with no line break in
+ * its first 64 KiB gives an empty buffer. Pure: the engine passes the bytes it already read.
+ */
+export function scriptHead(content: Buffer): Buffer {
+  if (content.length <= DIRECTIVE_HEAD_BYTES) return content
+  const lastBreak = content.lastIndexOf(0x0a, DIRECTIVE_HEAD_BYTES - 1)
+  return content.subarray(0, lastBreak + 1)
+}
+
+/**
+ * `scriptHead` of the script at `path`, reading no more than it needs. Rejects with the file
+ * system's error (ENOENT, EACCES, EISDIR): the caller decides what an unreadable script means.
  */
 export async function readScriptHead(path: string): Promise<Buffer> {
   const handle = await open(path, 'r')
@@ -169,9 +178,7 @@ export async function readScriptHead(path: string): Promise<Buffer> {
       if (bytesRead === 0) break
       filled += bytesRead
     }
-    if (filled <= DIRECTIVE_HEAD_BYTES) return buffer.subarray(0, filled)
-    const lastBreak = buffer.lastIndexOf(0x0a, DIRECTIVE_HEAD_BYTES - 1)
-    return buffer.subarray(0, lastBreak + 1)
+    return scriptHead(buffer.subarray(0, filled))
   } finally {
     await handle.close()
   }
@@ -238,7 +245,7 @@ function trimBlanks(text: string): string {
 }
 
 /** A key or value quoted for a message, cut like a problem's text. */
-function show(value: string): string {
+function quoteCut(value: string): string {
   return JSON.stringify(cut(value))
 }
 

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { NO_REDACTION, type Redactor } from '../redact.js'
 import { compareBytes, messageOf, toPosix } from '../util.js'
 import { type HistoryEntry, nextHistory } from './changes.js'
-import { type DirectivesResult, readDirectives } from './directives.js'
+import { type DirectivesResult, parseDirectives, scriptHead } from './directives.js'
 import { discoverSensors } from './discover.js'
 import { decodeJson } from './json.js'
 import { sensorEnv } from './env.js'
@@ -216,12 +216,10 @@ async function senseScript(
   previous: PreviousState | undefined,
   runToken: string,
 ): Promise<Produced> {
+  // Read once, here: its hash and every directive (format, interval) come from these bytes. A
+  // script that cannot be read has no directives; running it then fails and says why.
   const content = await readFile(script.path).catch(() => undefined)
-  // Read once, here: every directive (format, interval) comes from this one result. A script
-  // that cannot be read has none; running it then fails and says why, as for any sensor.
-  const { directives, problems } = await readDirectives(script.path).catch(
-    (): DirectivesResult => ({ directives: { format: 'json' }, problems: [] }),
-  )
+  const { directives, problems } = parseDirectives(scriptHead(content ?? Buffer.alloc(0)))
   const warnings = directiveWarnings(script, problems, options)
   const scriptSha256 = content ? createHash('sha256').update(content).digest('hex') : undefined
   if (directives.intervalS !== undefined && !options.cancel?.aborted) {
