@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { commands, jsonSensor, type Workspace, workspace } from './fixtures/action.js'
+import { commands, indexRows, jsonSensor, type Workspace, workspace } from './fixtures/action.js'
 import { recomputeWorldHash } from './fixtures/oracle.js'
 
 let ws: Workspace
@@ -35,16 +35,7 @@ async function snapshot(name: string): Promise<{ signal: unknown; detail: unknow
   return JSON.parse(await readFile(path.join(ws.dir, 'snapshots', `${name}.json`), 'utf8'))
 }
 
-interface IndexRow {
-  name: string
-  status: string
-  exit_code?: number
-  attempts: number
-}
-async function indexRows(): Promise<Record<string, IndexRow>> {
-  const index = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/index.json'), 'utf8'))
-  return Object.fromEntries(index.sensors.map((e: IndexRow) => [e.name, e]))
-}
+const readRows = () => indexRows(ws)
 
 /** A perfdata item with every field SPEC names; nulls where the plugin left a field out. */
 function perf(
@@ -115,7 +106,7 @@ describe('a Nagios plugin as a sensor', () => {
 
     // fail-on-error (the default) fails the step for the failures, and only for them.
     expect(run.code).toBe(1)
-    const rows = await indexRows()
+    const rows = await readRows()
     expect(Object.fromEntries(Object.values(rows).map((r) => [r.name, r.status]))).toEqual({
       'sensor-critical': 'failed',
       'sensor-disk': 'ok',
@@ -323,7 +314,7 @@ describe('a Nagios plugin as a sensor', () => {
     )
     const run = await ws.run({ probes: 'none' })
     expect(run.code).toBe(0)
-    expect((await indexRows())['sensor-typo']?.status).toBe('ok')
+    expect((await readRows())['sensor-typo']?.status).toBe('ok')
     const warnings = commands(run.stdout, 'warning').filter((w) => w.includes('directive'))
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(
@@ -355,7 +346,7 @@ describe('real monitoring-plugins', () => {
     )
     const first = await ws.run({ probes: 'none' })
     expect(first.code).toBe(1)
-    const rows = await indexRows()
+    const rows = await readRows()
     expect(Object.fromEntries(Object.values(rows).map((r) => [r.name, r.status]))).toEqual({
       'sensor-dummy-crit': 'failed',
       'sensor-dummy-ok': 'ok',

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { commands, type Workspace, workspace } from './fixtures/action.js'
+import { commands, indexRows, type Workspace, workspace } from './fixtures/action.js'
 
 let ws: Workspace
 beforeEach(async () => {
@@ -19,16 +19,7 @@ afterEach(async () => {
   await ws.cleanup()
 })
 
-interface IndexRow {
-  name: string
-  status: string
-  exit_code?: number
-  attempts: number
-}
-async function indexRows(): Promise<Record<string, IndexRow>> {
-  const index = JSON.parse(await readFile(path.join(ws.dir, 'snapshots/index.json'), 'utf8'))
-  return Object.fromEntries(index.sensors.map((e: IndexRow) => [e.name, e]))
-}
+const readRows = () => indexRows(ws)
 
 /** The lines a sensor appended to `file`, one per event it recorded. */
 async function lines(file: string): Promise<string[]> {
@@ -64,7 +55,7 @@ describe('retries', () => {
     const run = await ws.run({ probes: 'none', retries: '2' })
 
     expect(run.code).toBe(1)
-    const rows = await indexRows()
+    const rows = await readRows()
     expect(rows['sensor-flaky']).toMatchObject({ status: 'ok', attempts: 2, exit_code: 0 })
     expect(rows['sensor-broken']).toMatchObject({ status: 'failed', attempts: 3, exit_code: 7 })
     expect(rows['sensor-warm']).toMatchObject({ status: 'warning', attempts: 1 })
@@ -128,7 +119,7 @@ describe('retries', () => {
     expect(run.code).toBe(1)
     expect(await lines(log)).toEqual(['start'])
     // The attempt that finished stands; nothing was running when the cancel came.
-    expect((await indexRows())['sensor-broken']).toMatchObject({ status: 'failed', attempts: 1 })
+    expect((await readRows())['sensor-broken']).toMatchObject({ status: 'failed', attempts: 1 })
     expect(commands(run.stdout, 'error').at(-1)).toContain('The run was cancelled')
   })
 })
